@@ -152,7 +152,7 @@ void BM_TextScan(benchmark::State& state) {
   std::string message = "Hi! Your parcel is waiting, confirm at " + w.urls[3] +
                         " within 24h or reply STOP. Details: www.example.com/info.";
   for (auto _ : state) benchmark::DoNotOptimize(w.set.match_text(message));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * message.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(message.size()));
 }
 BENCHMARK(BM_TextScan);
 

@@ -1,52 +1,22 @@
 // The `vigil iocs …` commands as a script or an analyst runs them: exit codes and JSON shapes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "e2e/run_vigil.hpp"
 #include "support/test_support.hpp"
 
 namespace {
 
 using nlohmann::json;
+using vigil::test::CliRun;
+using vigil::test::json_lines;
+using vigil::test::run_vigil;
 using vigil::test::TempDir;
-
-struct CliRun {
-  int status = -1;
-  std::string out;
-};
-
-// Runs vigil with an isolated HOME/XDG folder and no STIX2 variables; stderr is discarded unless
-// `with_stderr`.
-CliRun vigil(const std::string& args, const std::filesystem::path& home, bool with_stderr = false) {
-  std::string command = "env -u VIGIL_STIX2 -u MVT_STIX2 HOME='" + home.string() +
-                        "' XDG_DATA_HOME='" + (home / "xdg").string() + "' '" VIGIL_BINARY "' " +
-                        args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buf{};
-  std::size_t got = 0;
-  while ((got = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), got);
-  int raw = pclose(pipe);
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
-}
-
-std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
 
 TEST(IocsCli, StatsJsonOnTheBundledSnapshot) {
   TempDir home;
-  CliRun run = vigil("iocs stats --json", home.path());
+  CliRun run = run_vigil("iocs stats --json", home.path());
   ASSERT_EQ(run.status, 0) << run.out;
   json stats = json::parse(run.out);
   EXPECT_EQ(stats["files"].size(), 17u);
@@ -68,7 +38,7 @@ TEST(IocsCli, StatsOnTheMvtTestFilesMatchTheOracle) {
   TempDir home;
   auto dir = vigil::test::shared_dir() / "corpus/mvt-tests/stix2";
   CliRun run =
-      vigil("iocs stats --json --no-bundled-iocs --iocs '" + dir.string() + "'", home.path());
+      run_vigil("iocs stats --json --no-bundled-iocs --iocs '" + dir.string() + "'", home.path());
   ASSERT_EQ(run.status, 0) << run.out;
   json stats = json::parse(run.out);
   ASSERT_EQ(stats["files"].size(), 3u);
@@ -87,8 +57,8 @@ TEST(IocsCli, CheckJsonOneLinePerValueAndExitStatus) {
   auto ioc = vigil::test::shared_dir() / "corpus/mvt-tests/stix2/mvt-test-generated.stix2";
   std::string base = "iocs check --json --no-bundled-iocs --iocs '" + ioc.string() + "' ";
   CliRun hit =
-      vigil(base + "--exit-code https://www.example.org/foobar github.com 198.51.100.1 Launch",
-            home.path());
+      run_vigil(base + "--exit-code https://www.example.org/foobar github.com 198.51.100.1 Launch",
+                home.path());
   ASSERT_EQ(hit.status, 1) << hit.out;
   auto lines = json_lines(hit.out);
   ASSERT_EQ(lines.size(), 4u);
@@ -102,17 +72,17 @@ TEST(IocsCli, CheckJsonOneLinePerValueAndExitStatus) {
   EXPECT_EQ(lines[2]["matches"][0]["type"], "ipv4");
   EXPECT_EQ(lines[3]["matches"][0]["type"], "process");
 
-  EXPECT_EQ(vigil(base + "https://www.example.org/foobar", home.path()).status, 0)
+  EXPECT_EQ(run_vigil(base + "https://www.example.org/foobar", home.path()).status, 0)
       << "without --exit-code a match is still a success";
-  CliRun clean = vigil(base + "--exit-code github.com", home.path());
+  CliRun clean = run_vigil(base + "--exit-code github.com", home.path());
   EXPECT_EQ(clean.status, 0);
-  CliRun typed = vigil(base + "--exit-code --type domain Launch", home.path());
+  CliRun typed = run_vigil(base + "--exit-code --type domain Launch", home.path());
   EXPECT_EQ(typed.status, 0) << "--type domain must not match a process indicator";
 }
 
 TEST(IocsCli, CheckFindsBundledPegasusIndicators) {
   TempDir home;
-  CliRun run = vigil(
+  CliRun run = run_vigil(
       "iocs check --exit-code --json free247downloads.com "
       "/private/var/db/com.apple.xpc.roleaccountd.staging/bh",
       home.path());
@@ -127,24 +97,25 @@ TEST(IocsCli, CheckFindsBundledPegasusIndicators) {
 TEST(IocsCli, BrokenIocFileIsOneClearErrorAndExit4) {
   TempDir home;
   vigil::test::write_file(home.path() / "bad.stix2", "{\"type\": \"bundle\", \"objects\": [}");
-  CliRun run =
-      vigil("iocs stats --no-bundled-iocs --iocs '" + (home.path() / "bad.stix2").string() + "'",
-            home.path(), true);
+  CliRun run = run_vigil(
+      "iocs stats --no-bundled-iocs --iocs '" + (home.path() / "bad.stix2").string() + "'",
+      home.path(), true);
   EXPECT_EQ(run.status, 4);
-  EXPECT_NE(run.out.find("bad.stix2: invalid JSON at line 1, column 32 (byte 31)"), std::string::npos)
+  EXPECT_NE(run.out.find("bad.stix2: invalid JSON at line 1, column 32 (byte 31)"),
+            std::string::npos)
       << run.out;
 }
 
 TEST(IocsCli, UsageErrorsExit2) {
   TempDir home;
-  EXPECT_EQ(vigil("iocs check", home.path()).status, 2);
-  EXPECT_EQ(vigil("iocs check --type nonsense x", home.path()).status, 2);
-  EXPECT_EQ(vigil("no-such-command", home.path()).status, 2);
+  EXPECT_EQ(run_vigil("iocs check", home.path()).status, 2);
+  EXPECT_EQ(run_vigil("iocs check --type nonsense x", home.path()).status, 2);
+  EXPECT_EQ(run_vigil("no-such-command", home.path()).status, 2);
 }
 
 TEST(IocsCli, ListIsSortedAndFiltered) {
   TempDir home;
-  CliRun run = vigil("iocs list --type profile --json", home.path());
+  CliRun run = run_vigil("iocs list --type profile --json", home.path());
   ASSERT_EQ(run.status, 0);
   auto lines = json_lines(run.out);
   ASSERT_EQ(lines.size(), 1u);  // Cytrox and Predator publish the same profile UUID
