@@ -474,10 +474,14 @@ std::vector<Match> IndicatorSet::match_process(std::string_view name, Platform p
   return out;
 }
 
-std::vector<Match> IndicatorSet::match_email(std::string_view address) const {
+std::vector<Match> IndicatorSet::match_exact(IocType type, std::string_view value) const {
   std::vector<Match> out;
-  if (auto key = key_for(IocType::email, address)) lookup(IocType::email, *key, out);
+  if (auto key = key_for(type, value)) lookup(type, *key, out);
   return out;
+}
+
+std::vector<Match> IndicatorSet::match_email(std::string_view address) const {
+  return match_exact(IocType::email, address);
 }
 
 std::vector<Match> IndicatorSet::match_file_name(std::string_view name) const {
@@ -515,28 +519,19 @@ std::vector<Match> IndicatorSet::match_hash(std::string_view hex) const {
 }
 
 std::vector<Match> IndicatorSet::match_app_id(std::string_view id) const {
-  std::vector<Match> out;
-  if (auto key = key_for(IocType::app_id, id)) lookup(IocType::app_id, *key, out);
-  return out;
+  return match_exact(IocType::app_id, id);
 }
 
 std::vector<Match> IndicatorSet::match_app_cert(std::string_view hash) const {
-  std::vector<Match> out;
-  if (auto key = key_for(IocType::app_cert, hash)) lookup(IocType::app_cert, *key, out);
-  return out;
+  return match_exact(IocType::app_cert, hash);
 }
 
 std::vector<Match> IndicatorSet::match_profile(std::string_view uuid) const {
-  std::vector<Match> out;
-  if (auto key = key_for(IocType::profile, uuid)) lookup(IocType::profile, *key, out);
-  return out;
+  return match_exact(IocType::profile, uuid);
 }
 
 std::vector<Match> IndicatorSet::match_android_property(std::string_view name) const {
-  std::vector<Match> out;
-  if (auto key = key_for(IocType::android_property, name))
-    lookup(IocType::android_property, *key, out);
-  return out;
+  return match_exact(IocType::android_property, name);
 }
 
 }  // namespace vigil::indicators

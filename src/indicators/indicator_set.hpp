@@ -126,6 +126,8 @@ class IndicatorSet {
   void lookup(IocType type, std::string_view key, std::vector<Match>& out, Match flags = {}) const;
   const Indicator* find(IocType type, std::string_view key) const;
   void match_domain_key(std::string_view key, std::vector<Match>& out) const;
+  /// Exact lookup of the value's key (types whose matching is plain equality after key_for).
+  std::vector<Match> match_exact(IocType type, std::string_view value) const;
 
   struct Cidr {
     std::array<std::uint8_t, 16> network{};
