@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace vigil::cli {
 
@@ -11,5 +12,10 @@ using Runner = std::function<int()>;
 
 Runner add_iocs_command(CLI::App& app);
 Runner add_download_iocs_command(CLI::App& app);
+Runner add_check_backup_command(CLI::App& app);
+
+/// The command line as given, for info.json and command.log.
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
 
 }  // namespace vigil::cli

@@ -10,6 +10,7 @@ enum ExitCode : int {
   kExitBadInput = 3,   ///< the input is missing or not what the command reads
   kExitIocError = 4,   ///< an indicator file could not be loaded, or no indicator is loaded
   kExitNetwork = 5,    ///< a download failed (download-iocs)
+  kExitEncrypted = 6,  ///< the backup is encrypted and cannot be read without its password
   kExitInternal = 70,  ///< a bug: please report it
 };
 

@@ -8,6 +8,20 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 
+namespace vigil::cli {
+namespace {
+std::string g_command_line;
+}  // namespace
+void set_command_line(int argc, char** argv) {
+  g_command_line.clear();
+  for (int i = 0; i < argc; ++i) {
+    if (i) g_command_line += ' ';
+    g_command_line += argv[i];
+  }
+}
+const std::string& command_line() { return g_command_line; }
+}  // namespace vigil::cli
+
 int main(int argc, char** argv) {
   using namespace vigil::cli;
   CLI::App app{"vigil: offline checks of phone acquisitions for traces of mercenary spyware",
@@ -16,6 +30,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Runner iocs = add_iocs_command(app);
   Runner download = add_download_iocs_command(app);
+  Runner check_backup = add_check_backup_command(app);
+  set_command_line(argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -27,6 +43,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("iocs")) return iocs();
     if (app.got_subcommand("download-iocs")) return download();
+    if (app.got_subcommand("check-backup")) return check_backup();
   } catch (const std::exception& e) {
     fmt::print(stderr, "vigil: internal error: {}\n", e.what());
     return kExitInternal;

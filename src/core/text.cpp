@@ -85,13 +85,14 @@ size_t utf8_sequence_length(std::string_view s, size_t i) noexcept {
 }
 }  // namespace
 
-std::string printable(std::string_view bytes) {
+namespace {
+std::string escape(std::string_view bytes, bool controls) {
   std::string out;
   out.reserve(bytes.size());
   for (size_t i = 0; i < bytes.size();) {
     size_t len = utf8_sequence_length(bytes, i);
     unsigned char c = static_cast<unsigned char>(bytes[i]);
-    if (len == 0 || (len == 1 && c < 0x20 && c != '\t')) {
+    if (len == 0 || (controls && len == 1 && c < 0x20 && c != '\t')) {
       char buf[5];
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
       out += buf;
@@ -103,5 +104,9 @@ std::string printable(std::string_view bytes) {
   }
   return out;
 }
+}  // namespace
+
+std::string printable(std::string_view bytes) { return escape(bytes, true); }
+std::string utf8_or_escaped(std::string_view bytes) { return escape(bytes, false); }
 
 }  // namespace vigil::core

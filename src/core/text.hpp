@@ -29,7 +29,10 @@ bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
 std::vector<std::string_view> split(std::string_view s, char sep);
 /// The last '/'-separated component of a path ("/usr/libexec/x" -> "x").
 std::string_view path_basename(std::string_view path) noexcept;
-/// JSON-safe printable form of arbitrary bytes for messages: invalid UTF-8 becomes \xNN.
+/// JSON-safe printable form of arbitrary bytes for messages: invalid UTF-8 and control
+/// characters (but tab) become \xNN.
 std::string printable(std::string_view bytes);
+/// Valid UTF-8 for record fields: only invalid UTF-8 sequences become \xNN (newlines stay).
+std::string utf8_or_escaped(std::string_view bytes);
 
 }  // namespace vigil::core

@@ -1,0 +1,278 @@
+// `vigil check-backup BACKUP [-o OUT]`: every iOS backup module, IOC matching, heuristics, and
+// the output files of docs/output.md.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/ioc_options.hpp"
+#include "core/hash.hpp"
+#include "core/text.hpp"
+#include "engine/runner.hpp"
+#include "report/writers.hpp"
+
+namespace vigil::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using modules::Json;
+using modules::Level;
+
+struct CheckArgs {
+  IocFlags iocs;
+  std::string backup;
+  std::string output;
+  std::string fail_on;
+  std::vector<std::string> modules;
+  bool hashes = false;
+  bool list_modules = false;
+  unsigned jobs = 0;
+};
+
+std::string now_iso() {
+  auto now = std::chrono::system_clock::now();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  return core::format_iso(micros);
+}
+
+class CommandLog {
+ public:
+  explicit CommandLog(const std::optional<fs::path>& path) {
+    if (path) file_ = std::fopen(path->c_str(), "ab");
+  }
+  ~CommandLog() {
+    if (file_) std::fclose(file_);
+  }
+  CommandLog(const CommandLog&) = delete;
+  CommandLog& operator=(const CommandLog&) = delete;
+  void line(std::string_view level, std::string_view message) {
+    if (!file_) return;
+    std::string stamp = now_iso().substr(0, 23);
+    fmt::print(file_, "{} - vigil - {} - {}\n", stamp, level, core::printable(message));
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+};
+
+std::vector<Json> hash_tree(const fs::path& root) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  std::vector<Json> out;
+  for (const auto& f : files) {
+    Json j;
+    j["file_path"] = f.string();
+    auto digest = core::sha256_file_hex(f);
+    j["sha256"] = digest ? Json(*digest) : Json(nullptr);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+int run_check(const CheckArgs& args) {
+  if (args.list_modules) {
+    for (const auto* spec : modules::backup_modules())
+      fmt::print("{:32} {}\n", spec->slug, spec->summary);
+    return kExitOk;
+  }
+  std::optional<Level> fail_on;
+  if (!args.fail_on.empty()) fail_on = modules::level_from_string(args.fail_on);
+  for (const auto& slug : args.modules) {
+    auto all = modules::backup_modules();
+    if (std::none_of(all.begin(), all.end(), [&](const auto* s) { return s->slug == slug; })) {
+      fmt::print(stderr, "vigil: error: no module named {} (vigil check-backup --list-modules)\n",
+                 slug);
+      return kExitUsage;
+    }
+  }
+
+  std::string started = now_iso();
+  std::string error, note;
+  auto backup = vfs::IosBackup::open(args.backup, error, note);
+  if (!backup) {
+    fmt::print(stderr, "vigil: error: {}\n", error);
+    return kExitBadInput;
+  }
+  if (!note.empty()) fmt::print(stderr, "vigil: {}\n", note);
+  if (backup->encrypted()) {
+    fmt::print(stderr,
+               "vigil: error: {} is an encrypted backup; vigil cannot decrypt backups yet. Decrypt "
+               "it with the backup password first (e.g. `mvt-ios decrypt-backup`), then check the "
+               "decrypted copy.\n",
+               backup->root().string());
+    return kExitEncrypted;
+  }
+
+  std::optional<fs::path> out;
+  if (!args.output.empty()) {
+    out = fs::path(args.output);
+    std::error_code ec;
+    fs::create_directories(*out, ec);
+    if (ec) {
+      fmt::print(stderr, "vigil: error: cannot create the output folder {}: {}\n", out->string(),
+                 ec.message());
+      return kExitBadInput;
+    }
+    auto abs_out = fs::weakly_canonical(*out), abs_in = fs::weakly_canonical(backup->root());
+    auto rel = abs_out.lexically_relative(abs_in);
+    if (!rel.empty() && *rel.begin() != "..") {
+      fmt::print(stderr, "vigil: error: the output folder must not be inside the evidence ({})\n",
+                 backup->root().string());
+      return kExitUsage;
+    }
+  }
+  CommandLog log(out ? std::optional<fs::path>(*out / "command.log") : std::nullopt);
+  log.line("INFO",
+           "vigil " + std::string(VIGIL_VERSION) + " check-backup " + backup->root().string());
+
+  indicators::IndicatorSet set;
+  indicators::LoadReport load_report;
+  set = indicators::load_indicators(args.iocs.resolved(), load_report);
+  for (const auto& e : load_report.errors) {
+    fmt::print(stderr, "vigil: error: {}\n", e);
+    log.line("ERROR", e);
+  }
+  log.line("INFO", fmt::format("loaded {} distinct indicators from {} files", set.size(),
+                               set.sources().size()));
+
+  engine::RunOptions options;
+  options.output = out;
+  options.modules = args.modules;
+  options.jobs = args.jobs;
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  if (tty) {
+    options.progress = [](const modules::ModuleSpec& spec, bool finished, std::size_t done,
+                          std::size_t total) {
+      fmt::print(stderr, "\r\033[K[{}/{}] {} {}", done, total, finished ? "done" : "running",
+                 spec.slug);
+    };
+  }
+  auto outcomes = engine::run_backup(*backup, set.size() ? &set : nullptr, options);
+  if (tty) fmt::print(stderr, "\r\033[K");
+  auto timeline = report::merged_timeline(outcomes);
+
+  std::size_t warnings = 0;
+  std::map<Level, std::size_t> by_level;
+  std::vector<const modules::Alert*> alerts;
+  for (const auto& o : outcomes) {
+    warnings += o.warnings.size();
+    for (const auto& w : o.warnings) log.line("WARNING", std::string(o.spec->slug) + ": " + w);
+    for (const auto& a : o.alerts) {
+      ++by_level[a.level];
+      alerts.push_back(&a);
+      log.line(modules::to_string(a.level), std::string(o.spec->slug) + ": " + a.message);
+    }
+  }
+
+  if (out) {
+    bool ok = report::write_timeline_csv(*out / "timeline.csv", timeline);
+    ok = report::write_timeline_jsonl(*out / "timeline.jsonl", timeline, outcomes) && ok;
+    ok = report::write_alerts(*out, outcomes) && ok;
+    ok = report::write_urls(*out / "urls.json", outcomes) && ok;
+    Json info;
+    info["vigil_version"] = VIGIL_VERSION;
+    info["output_schema_version"] = report::kOutputSchemaVersion;
+    info["command"] = "check-backup";
+    info["command_line"] = command_line();
+    info["target_path"] = backup->root().string();
+    info["started"] = started;
+    Json ioc_files = Json::array();
+    for (const auto& s : set.sources()) {
+      Json f;
+      f["path"] = s.path;
+      f["sha256"] = s.sha256;
+      f["indicators"] = s.indicators;
+      ioc_files.push_back(std::move(f));
+    }
+    info["ioc_files"] = std::move(ioc_files);
+    info["hashes"] = args.hashes ? Json(hash_tree(backup->root())) : Json::array();
+    Json mods = Json::array();
+    for (const auto& o : outcomes) {
+      Json m;
+      m["module"] = std::string(o.spec->slug);
+      m["records"] = o.records;
+      m["timeline_events"] = o.events.size();
+      m["alerts"] = o.alerts.size();
+      m["warnings"] = o.warnings;
+      m["not_present"] = o.missing;
+      mods.push_back(std::move(m));
+    }
+    info["modules"] = std::move(mods);
+    info["warnings"] = warnings;
+    info["finished"] = now_iso();
+    ok = report::write_text(*out / "info.json", report::dump(info, 4) + "\n") && ok;
+    if (!ok) {
+      fmt::print(stderr, "vigil: error: could not write every output file to {}\n", out->string());
+      return kExitBadInput;
+    }
+  }
+
+  // Summary: modules, then alerts, most severe first.
+  fmt::print("{:34} {:>9} {:>9} {:>7} {:>8}\n", "module", "records", "timeline", "alerts",
+             "warnings");
+  for (const auto& o : outcomes) {
+    std::string state = !o.failure.empty()                       ? "failed"
+                        : (o.records == 0 && !o.missing.empty()) ? "not present"
+                                                                 : "";
+    fmt::print("{:34} {:>9} {:>9} {:>7} {:>8} {}\n", o.spec->slug, o.records, o.events.size(),
+               o.alerts.size(), o.warnings.size(), state);
+  }
+  fmt::print(
+      "\n{} timeline events; alerts: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW, {} INFORMATIONAL; {} "
+      "warnings\n",
+      timeline.size(), by_level[Level::critical], by_level[Level::high], by_level[Level::medium],
+      by_level[Level::low], by_level[Level::informational], warnings);
+  std::stable_sort(alerts.begin(), alerts.end(),
+                   [](const auto* a, const auto* b) { return a->level > b->level; });
+  for (const auto* a : alerts)
+    fmt::print("  {:13} {:28} {}\n", modules::to_string(a->level), a->module,
+               core::printable(a->message));
+  if (out) fmt::print("\nResults written to {}\n", out->string());
+
+  if (!load_report.errors.empty()) return kExitIocError;
+  if (fail_on && std::any_of(alerts.begin(), alerts.end(),
+                             [&](const auto* a) { return a->level >= *fail_on; }))
+    return kExitFound;
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner add_check_backup_command(CLI::App& app) {
+  auto args = std::make_shared<CheckArgs>();
+  CLI::App* command = app.add_subcommand("check-backup", "Check an iTunes/Finder iOS backup");
+  command->add_option("backup", args->backup,
+                      "backup folder (or a MobileSync/Backup folder with one backup)");
+  command->add_option("-o,--output", args->output, "folder for the results (docs/output.md)");
+  args->iocs.add_to(*command);
+  command
+      ->add_option("--fail-on", args->fail_on,
+                   "exit with status 1 when an alert of this level or above is raised")
+      ->check(CLI::IsMember({"informational", "low", "medium", "high", "critical", "INFORMATIONAL",
+                             "LOW", "MEDIUM", "HIGH", "CRITICAL"}));
+  command->add_option("-m,--module", args->modules, "run only this module (repeatable)");
+  command->add_flag("--hashes", args->hashes,
+                    "record the SHA-256 of every file of the backup in info.json");
+  command->add_flag("--list-modules", args->list_modules, "list the modules and exit");
+  command->add_option("-j,--jobs", args->jobs, "modules run in parallel (default: one per core)");
+  return [args, command]() {
+    if (args->backup.empty() && !args->list_modules) {
+      fmt::print(stderr, "vigil: error: check-backup needs a backup folder\n{}", command->help());
+      return static_cast<int>(kExitUsage);
+    }
+    return run_check(*args);
+  };
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,272 @@
+#include "core/sqlite.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace vigil::core {
+
+namespace {
+
+std::uint32_t be32(std::string_view s, std::size_t at) {
+  auto b = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + k]));
+  };
+  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+}
+
+// The WAL checksum (https://www.sqlite.org/fileformat2.html#walformat), over 8-byte words.
+void wal_checksum(bool big_endian, std::string_view data, std::uint32_t& s0, std::uint32_t& s1) {
+  for (std::size_t i = 0; i + 8 <= data.size(); i += 8) {
+    std::uint32_t x0, x1;
+    if (big_endian) {
+      x0 = be32(data, i);
+      x1 = be32(data, i + 4);
+    } else {
+      std::memcpy(&x0, data.data() + i, 4);
+      std::memcpy(&x1, data.data() + i + 4, 4);
+    }
+    s0 += x0 + s1;
+    s1 += x1 + s0;
+  }
+}
+
+std::string uri_escape(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return std::move(out).str();
+}
+
+}  // namespace
+
+bool apply_wal(std::string& db, std::string_view wal) {
+  if (wal.size() < 32) return false;
+  std::uint32_t magic = be32(wal, 0);
+  if (magic != 0x377f0682 && magic != 0x377f0683) return false;
+  bool big_endian = magic == 0x377f0683;
+  std::uint32_t page_size = be32(wal, 8);
+  if (page_size == 1) page_size = 65536;
+  if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0) return false;
+  std::uint32_t salt1 = be32(wal, 16), salt2 = be32(wal, 20);
+  std::uint32_t s0 = 0, s1 = 0;
+  wal_checksum(big_endian, wal.substr(0, 24), s0, s1);
+  if (s0 != be32(wal, 24) || s1 != be32(wal, 28)) return false;
+
+  // Collect frames of complete transactions; apply them once the commit frame validates.
+  struct Frame {
+    std::uint32_t page;
+    std::size_t offset;
+  };
+  std::vector<Frame> pending;
+  std::vector<Frame> committed;
+  std::uint32_t committed_size = 0;
+  const std::size_t frame_size = 24 + std::size_t{page_size};
+  for (std::size_t at = 32; at + frame_size <= wal.size(); at += frame_size) {
+    if (be32(wal, at + 8) != salt1 || be32(wal, at + 12) != salt2) break;
+    wal_checksum(big_endian, wal.substr(at, 8), s0, s1);
+    wal_checksum(big_endian, wal.substr(at + 24, page_size), s0, s1);
+    if (s0 != be32(wal, at + 16) || s1 != be32(wal, at + 20)) break;
+    std::uint32_t page = be32(wal, at);
+    if (page == 0) break;
+    pending.push_back(Frame{page, at + 24});
+    if (std::uint32_t size_after = be32(wal, at + 4); size_after != 0) {
+      committed.insert(committed.end(), pending.begin(), pending.end());
+      pending.clear();
+      committed_size = size_after;
+    }
+  }
+  if (committed.empty()) return true;
+  std::size_t new_size = std::size_t{committed_size} * page_size;
+  if (new_size > (std::size_t{1} << 34)) return false;  // 16 GiB: a corrupt header, not a phone db
+  db.resize(new_size, '\0');
+  for (const Frame& f : committed) {
+    std::size_t dest = (std::size_t{f.page} - 1) * page_size;
+    if (dest + page_size > db.size()) continue;  // truncated by a later commit
+    std::memcpy(db.data() + dest, wal.data() + f.offset, page_size);
+  }
+  return true;
+}
+
+std::optional<Database> Database::open_evidence(const std::filesystem::path& path,
+                                                std::string& error) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    error = "not a file";
+    return std::nullopt;
+  }
+  auto wal_path = path;
+  wal_path += "-wal";
+  if (std::filesystem::is_regular_file(wal_path, ec) &&
+      std::filesystem::file_size(wal_path, ec) > 0) {
+    auto image = slurp(path);
+    auto wal = slurp(wal_path);
+    if (!image || !wal) {
+      error = "cannot be read";
+      return std::nullopt;
+    }
+    bool applied = apply_wal(*image, *wal);
+    auto db = open_image(std::move(*image), error);
+    if (db) db->wal_applied_ = applied;
+    return db;
+  }
+  Database db;
+  sqlite3* raw = nullptr;
+  std::string uri =
+      "file:" + uri_escape(std::filesystem::absolute(path).string()) + "?mode=ro&immutable=1";
+  int rc = sqlite3_open_v2(uri.c_str(), &raw,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  db.db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    error = raw ? sqlite3_errmsg(raw) : "out of memory";
+    return std::nullopt;
+  }
+  // Reading the schema proves the file is a database (open itself is lazy).
+  if (sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    error = sqlite3_errmsg(raw);
+    return std::nullopt;
+  }
+  return db;
+}
+
+std::optional<Database> Database::open_image(std::string image, std::string& error) {
+  // A WAL-mode header (bytes 18/19 = 2) would make SQLite look for a WAL: the image already
+  // holds the committed WAL pages, so mark it as a rollback-journal database.
+  if (image.size() >= 100 && image.compare(0, 16, std::string_view("SQLite format 3\0", 16)) == 0) {
+    image[18] = 1;
+    image[19] = 1;
+  }
+  Database db;
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  db.db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    error = "cannot open an in-memory database";
+    return std::nullopt;
+  }
+  db.image_ = std::make_shared<std::string>(std::move(image));
+  auto* data = reinterpret_cast<unsigned char*>(db.image_->data());
+  auto size = static_cast<sqlite3_int64>(db.image_->size());
+  rc = sqlite3_deserialize(raw, "main", data, size, size, SQLITE_DESERIALIZE_READONLY);
+  if (rc != SQLITE_OK || sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
+                                      nullptr) != SQLITE_OK) {
+    error = sqlite3_errmsg(raw);
+    return std::nullopt;
+  }
+  return db;
+}
+
+bool Database::has_table(std::string_view table) const {
+  std::string error;
+  auto st =
+      prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", error);
+  if (!st) return false;
+  st->bind(1, table);
+  return st->step();
+}
+
+std::vector<std::string> Database::columns(std::string_view table) const {
+  std::vector<std::string> out;
+  std::string error;
+  auto st = prepare("SELECT name FROM pragma_table_info(?)", error);
+  if (!st) return out;
+  st->bind(1, table);
+  while (st->step()) out.emplace_back(st->bytes(0));
+  return out;
+}
+
+bool Database::has_column(std::string_view table, std::string_view column) const {
+  for (const auto& c : columns(table))
+    if (c.size() == column.size() && strncasecmp(c.data(), column.data(), c.size()) == 0)
+      return true;
+  return false;
+}
+
+std::optional<Statement> Database::prepare(std::string_view sql, std::string& error) const {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  if (rc != SQLITE_OK) {
+    error = sqlite3_errmsg(db_.get());
+    sqlite3_finalize(raw);
+    return std::nullopt;
+  }
+  return Statement(raw);
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) error_ = sqlite3_errmsg(sqlite3_db_handle(stmt_.get()));
+  return false;
+}
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_.get()); }
+
+std::string Statement::column_name(int i) const {
+  const char* name = sqlite3_column_name(stmt_.get(), i);
+  return name ? name : "";
+}
+
+int Statement::index(std::string_view name) const {
+  for (int i = 0; i < column_count(); ++i)
+    if (column_name(i) == name) return i;
+  return -1;
+}
+
+bool Statement::is_null(int i) const { return sqlite3_column_type(stmt_.get(), i) == SQLITE_NULL; }
+int Statement::type(int i) const { return sqlite3_column_type(stmt_.get(), i); }
+std::int64_t Statement::integer(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
+double Statement::real(int i) const { return sqlite3_column_double(stmt_.get(), i); }
+
+std::string_view Statement::bytes(int i) const {
+  const void* data = type(i) == SQLITE_BLOB
+                         ? sqlite3_column_blob(stmt_.get(), i)
+                         : static_cast<const void*>(sqlite3_column_text(stmt_.get(), i));
+  int size = sqlite3_column_bytes(stmt_.get(), i);
+  if (data == nullptr || size <= 0) return {};
+  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+}
+
+std::optional<std::int64_t> Statement::opt_integer(int i) const {
+  if (i < 0 || is_null(i)) return std::nullopt;
+  return integer(i);
+}
+
+std::optional<double> Statement::opt_real(int i) const {
+  if (i < 0 || is_null(i)) return std::nullopt;
+  return real(i);
+}
+
+std::optional<std::string> Statement::opt_text(int i) const {
+  if (i < 0 || is_null(i)) return std::nullopt;
+  return std::string(bytes(i));
+}
+
+bool Statement::bind(int i, std::string_view text) {
+  return sqlite3_bind_text(stmt_.get(), i, text.data(), static_cast<int>(text.size()),
+                           SQLITE_TRANSIENT) == SQLITE_OK;
+}
+
+bool Statement::bind(int i, std::int64_t value) {
+  return sqlite3_bind_int64(stmt_.get(), i, value) == SQLITE_OK;
+}
+
+}  // namespace vigil::core

@@ -1,0 +1,96 @@
+// Read-only SQLite access to evidence. A database is opened in place with `immutable=1` (no
+// locks, no journal, nothing created beside it) unless a `-wal` file sits next to it; then the
+// database and its WAL are read into memory, the committed WAL frames applied to the pages, and
+// the result opened from memory — the WAL's rows are seen and nothing touches the disk.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil::core {
+
+class Statement;
+
+class Database {
+ public:
+  /// Opens evidence read-only (see above). nullopt with `error` set when it is not a readable
+  /// SQLite database.
+  static std::optional<Database> open_evidence(const std::filesystem::path& path,
+                                               std::string& error);
+  /// Opens a database image held in memory (a decrypted file, a WAL-applied copy), read-only.
+  static std::optional<Database> open_image(std::string image, std::string& error);
+
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+  ~Database() = default;
+
+  [[nodiscard]] bool has_table(std::string_view table) const;
+  [[nodiscard]] bool has_column(std::string_view table, std::string_view column) const;
+  [[nodiscard]] std::vector<std::string> columns(std::string_view table) const;
+  /// Compiles a statement; nullopt with `error` on failure (unknown table or column…).
+  std::optional<Statement> prepare(std::string_view sql, std::string& error) const;
+  [[nodiscard]] sqlite3* handle() const { return db_.get(); }
+  /// True when the WAL beside the database was applied.
+  [[nodiscard]] bool wal_applied() const { return wal_applied_; }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  Database() = default;
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::shared_ptr<std::string> image_;  // keeps an in-memory image alive (SQLite does not copy)
+  bool wal_applied_ = false;
+};
+
+/// A prepared statement; step() through the rows, reading columns by index or by name.
+class Statement {
+ public:
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+
+  /// Advances to the next row. false at the end, or on an error (then error() says which).
+  bool step();
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] int column_count() const;
+  [[nodiscard]] std::string column_name(int i) const;
+  /// Index of a result column by name, or -1.
+  [[nodiscard]] int index(std::string_view name) const;
+
+  [[nodiscard]] bool is_null(int i) const;
+  [[nodiscard]] int type(
+      int i) const;  ///< SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
+  [[nodiscard]] std::int64_t integer(int i) const;
+  [[nodiscard]] double real(int i) const;
+  /// Text or blob bytes (empty for NULL); valid until the next step().
+  [[nodiscard]] std::string_view bytes(int i) const;
+  [[nodiscard]] std::optional<std::int64_t> opt_integer(int i) const;
+  [[nodiscard]] std::optional<double> opt_real(int i) const;
+  [[nodiscard]] std::optional<std::string> opt_text(int i) const;
+
+  bool bind(int i, std::string_view text);
+  bool bind(int i, std::int64_t value);
+
+ private:
+  friend class Database;
+  struct Finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
+  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+  std::string error_;
+};
+
+/// Applies the committed frames of a WAL file to a database image (exposed for tests and
+/// fuzzing). Returns false, leaving `db` untouched, when the WAL header is invalid; frames after
+/// the last valid commit are ignored, as SQLite itself does.
+bool apply_wal(std::string& db, std::string_view wal);
+
+}  // namespace vigil::core

@@ -1,0 +1,71 @@
+#include "engine/runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace vigil::engine {
+
+std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
+                                              const indicators::IndicatorSet* iocs,
+                                              const RunOptions& options) {
+  std::vector<const modules::ModuleSpec*> selected;
+  for (const auto* spec : modules::backup_modules()) {
+    if (options.modules.empty() || std::find(options.modules.begin(), options.modules.end(),
+                                             spec->slug) != options.modules.end())
+      selected.push_back(spec);
+  }
+  std::vector<report::ModuleOutcome> outcomes(selected.size());
+  std::atomic<std::size_t> next{0};
+  std::size_t done = 0;
+  std::mutex progress_mutex;
+
+  auto work = [&] {
+    for (std::size_t i = next++; i < selected.size(); i = next++) {
+      const modules::ModuleSpec& spec = *selected[i];
+      if (options.progress) {
+        std::lock_guard lock(progress_mutex);
+        options.progress(spec, false, done, selected.size());
+      }
+      std::optional<report::JsonRecordFile> file;
+      if (options.output)
+        file.emplace(*options.output / (std::string(spec.slug) + ".json"), spec.object_result);
+      modules::ModuleContext ctx(std::string(spec.slug), std::string(spec.name), backup, iocs,
+                                 file ? &*file : nullptr);
+      report::ModuleOutcome& out = outcomes[i];
+      out.spec = &spec;
+      try {
+        spec.run(ctx);
+      } catch (const std::exception& e) {
+        out.failure = e.what();
+      } catch (...) {
+        out.failure = "unknown error";
+      }
+      if (file && !file->close()) ctx.warn("could not write " + std::string(spec.slug) + ".json");
+      out.records = ctx.records;
+      out.events = std::move(ctx.events);
+      out.alerts = std::move(ctx.alerts);
+      out.urls = std::move(ctx.urls);
+      out.warnings = std::move(ctx.warnings);
+      out.missing = std::move(ctx.missing);
+      if (!out.failure.empty()) out.warnings.push_back("module failed: " + out.failure);
+      if (options.progress) {
+        std::lock_guard lock(progress_mutex);
+        ++done;
+        options.progress(spec, true, done, selected.size());
+      }
+    }
+  };
+  unsigned jobs =
+      options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::size_t>(1, selected.size())));
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  return outcomes;
+}
+
+}  // namespace vigil::engine

@@ -1,0 +1,35 @@
+// Helpers shared by the iOS backup modules: finding and opening their artifacts with the
+// context's "not present" and warning bookkeeping.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/plist.hpp"
+#include "core/sqlite.hpp"
+#include "modules/module.hpp"
+
+namespace vigil::modules::ios {
+
+/// Opens the SQLite database stored for (domain, relative path). Not in the backup → noted as
+/// not present; present but unreadable → a warning naming the file.
+std::optional<core::Database> open_db(ModuleContext& ctx, std::string_view domain,
+                                      std::string_view relative_path);
+/// The same for a file known by its ID (e.g. a Manifest row).
+std::optional<core::Database> open_db_id(ModuleContext& ctx, std::string_view file_id,
+                                         std::string_view what);
+/// Reads and parses the plist stored for (domain, relative path), with the same bookkeeping.
+std::optional<core::Plist> read_plist(ModuleContext& ctx, std::string_view domain,
+                                      std::string_view relative_path);
+std::optional<core::Plist> read_plist_id(ModuleContext& ctx, std::string_view file_id,
+                                         std::string_view what);
+
+/// Cocoa time column → timestamp (REAL seconds or INTEGER seconds/nanoseconds since 2001).
+std::optional<core::Micros> cocoa_column(const core::Statement& row, int column);
+/// Unix-seconds column → timestamp.
+std::optional<core::Micros> unix_column(const core::Statement& row, int column);
+/// A column as JSON: integer, real, text (invalid UTF-8 made printable), blob as base64, null.
+Json column_json(const core::Statement& row, int column);
+
+}  // namespace vigil::modules::ios

@@ -1,0 +1,126 @@
+// Manifest.db: the list of every file in the backup (domain, relative path, flags) with its
+// MBFile metadata (birth, modification and status-change times, mode, owner, size) in an
+// NSKeyedArchiver blob. File paths are checked against file indicators and path parts that are
+// domain names (e.g. cookie or cache files named after a site) against domain indicators.
+#include <cstdio>
+
+#include "core/text.hpp"
+#include "core/url.hpp"
+#include "modules/ios/common.hpp"
+
+namespace vigil::modules::ios {
+
+namespace {
+
+struct FileMeta {
+  std::optional<core::Micros> created, modified, status_changed;
+  std::optional<std::int64_t> mode, owner, size;
+};
+
+std::optional<core::Micros> meta_time(core::PlistRef v) {
+  if (auto d = v.date()) return d;
+  if (auto i = v.integer()) return core::from_unix_seconds(static_cast<double>(*i));
+  if (auto r = v.real()) return core::from_unix_seconds(*r);
+  return std::nullopt;
+}
+
+std::optional<FileMeta> parse_mbfile(std::string_view blob) {
+  if (blob.empty()) return std::nullopt;
+  std::string error;
+  auto plist = core::Plist::parse(blob, error);
+  if (!plist) return std::nullopt;
+  core::PlistRef file = plist->root()["$objects"].at(1);
+  if (!file.is_dict()) return std::nullopt;
+  FileMeta meta;
+  meta.created = meta_time(file["Birth"]);
+  meta.modified = meta_time(file["LastModified"]);
+  meta.status_changed = meta_time(file["LastStatusChange"]);
+  meta.mode = file["Mode"].integer();
+  meta.owner = file["UserID"].integer();
+  meta.size = file["Size"].integer();
+  return meta;
+}
+
+std::string octal_mode(std::int64_t mode) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0o%llo", static_cast<unsigned long long>(mode));
+  return buf;
+}
+
+// A '_'-separated part of a path that could be a domain name ("www.example.com" in
+// "Cookies_www.example.com_0.binarycookies").
+bool could_be_domain(std::string_view part) {
+  std::size_t dot = part.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || part.size() - dot < 3) return false;
+  for (char c : part.substr(dot + 1))
+    if (!core::is_ascii_alpha(c)) return false;
+  return true;
+}
+
+void run(ModuleContext& ctx) {
+  std::string error;
+  std::size_t unparsed = 0;
+  bool ok = ctx.backup().for_each_file(
+      [&](const vfs::BackupFile& file, std::string_view blob) {
+        Json r;
+        r["file_id"] = file.file_id;
+        r["domain"] = core::utf8_or_escaped(file.domain);
+        r["relative_path"] = core::utf8_or_escaped(file.relative_path);
+        r["flags"] = file.flags;
+        auto meta = parse_mbfile(blob);
+        if (meta) {
+          r["created"] = iso_or_null(meta->created);
+          r["modified"] = iso_or_null(meta->modified);
+          r["status_changed"] = iso_or_null(meta->status_changed);
+          r["mode"] = meta->mode ? Json(octal_mode(*meta->mode)) : Json(nullptr);
+          r["owner"] = meta->owner ? Json(*meta->owner) : Json(nullptr);
+          r["size"] = meta->size ? Json(*meta->size) : Json(nullptr);
+          // One event per distinct time, MACB-style: M(odified) - C(hanged) B(irth).
+          std::string data =
+              r["relative_path"].get<std::string>() + " - " + r["domain"].get<std::string>();
+          std::optional<core::Micros> times[] = {meta->created, meta->modified,
+                                                 meta->status_changed};
+          for (int i = 0; i < 3; ++i) {
+            if (!times[i]) continue;
+            bool seen = false;
+            for (int j = 0; j < i; ++j) seen = seen || times[j] == times[i];
+            if (seen) continue;
+            std::string macb = "----";
+            if (times[i] == meta->modified) macb[0] = 'M';
+            if (times[i] == meta->status_changed) macb[2] = 'C';
+            if (times[i] == meta->created) macb[3] = 'B';
+            ctx.timeline(times[i], macb, data);
+          }
+        } else if (!blob.empty()) {
+          ++unparsed;
+        }
+        if (!file.relative_path.empty() && ctx.iocs() != nullptr) {
+          if (!ctx.check_file_path("/" + file.relative_path, r, Level::high)) {
+            std::string lower = core::to_lower_ascii(file.relative_path);
+            for (std::string_view part : core::split(lower, '_')) {
+              if (!could_be_domain(part)) continue;
+              auto matches = ctx.iocs()->match_domain(part);
+              if (matches.empty()) continue;
+              ctx.alert(Level::high,
+                        "Found mention of domain \"" + matches.front().indicator->value +
+                            "\" in a backup file with path: " + core::printable(lower),
+                        std::nullopt, r, &matches.front());
+              break;
+            }
+          }
+        }
+        ctx.emit(r);
+      },
+      error);
+  if (!ok) ctx.warn("Manifest.db: " + error);
+  if (unparsed != 0)
+    ctx.warn("Manifest.db: " + std::to_string(unparsed) +
+             " file metadata blobs could not be parsed");
+}
+
+}  // namespace
+
+extern const ModuleSpec kManifest{"manifest", "Manifest", "Every file of the backup (Manifest.db)",
+                                  run};
+
+}  // namespace vigil::modules::ios

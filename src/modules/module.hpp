@@ -1,0 +1,134 @@
+// What an artifact module is and everything it may touch (ModuleContext): the acquisition, the
+// indicators, and the sinks for its records, timeline events, alerts, collected URLs and
+// warnings. Modules never format output files and never see other modules.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.hpp"
+#include "indicators/indicator_set.hpp"
+#include "vfs/ios_backup.hpp"
+
+namespace vigil::modules {
+
+using Json = nlohmann::ordered_json;
+using core::Micros;
+
+/// Alert severity (MVT v3 levels and numbers).
+enum class Level : int { informational = 0, low = 10, medium = 20, high = 30, critical = 40 };
+std::string_view to_string(Level level) noexcept;
+std::optional<Level> level_from_string(std::string_view name) noexcept;
+
+struct Alert {
+  Level level = Level::informational;
+  std::string module;  ///< slug
+  std::string message;
+  std::optional<Micros> event_time;
+  Json event;              ///< the record that raised it
+  Json matched_indicator;  ///< null, or {value, type, name, malware, source, stix2_file_name}
+};
+
+struct TimelineEvent {
+  Micros timestamp = 0;
+  std::string module;  ///< MVT class name ("SMS"): the timeline's Plugin column
+  std::string event;
+  std::string data;
+  friend bool operator==(const TimelineEvent&, const TimelineEvent&) = default;
+};
+
+struct UrlResult {
+  std::string url;
+  std::optional<std::string> expanded_url;
+  std::optional<Micros> timestamp;
+  std::string source;  ///< "sms", "whatsapp"
+  bool shortened = false;
+};
+
+/// Per-module sink for records; the engine streams them to `<slug>.json`.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void write(const Json& record) = 0;
+};
+
+class ModuleContext {
+ public:
+  ModuleContext(std::string slug, std::string name, const vfs::IosBackup& backup,
+                const indicators::IndicatorSet* iocs, RecordSink* sink);
+
+  [[nodiscard]] const vfs::IosBackup& backup() const { return backup_; }
+  /// The loaded indicators, or null when none are loaded (heuristics still run).
+  [[nodiscard]] const indicators::IndicatorSet* iocs() const { return iocs_; }
+  [[nodiscard]] const std::string& slug() const { return slug_; }
+
+  /// One result record, written to `<slug>.json` in the order emitted.
+  void emit(const Json& record);
+  /// A timeline entry; nothing when `when` is empty.
+  void timeline(std::optional<Micros> when, std::string event, std::string data);
+  void alert(Level level, std::string message, std::optional<Micros> event_time, const Json& event,
+             const indicators::Match* match = nullptr);
+  void url(UrlResult result);
+  /// A problem with the evidence that did not stop the module (names the file).
+  void warn(std::string message);
+  /// Notes what was looked for and not found ("not present" in the summary, not a warning).
+  void not_found(std::string what);
+
+  // IOC checks with MVT-compatible alert messages. Each returns true when it raised an alert and
+  // does nothing when no indicators are loaded.
+  bool check_url(std::string_view url, const Json& event, Level level = Level::critical,
+                 std::optional<Micros> when = std::nullopt);
+  /// Every link in free text (SMS body, note…).
+  bool check_text(std::string_view text, const Json& event, Level level = Level::critical,
+                  std::optional<Micros> when = std::nullopt);
+  bool check_process(std::string_view name, const Json& event, Level level = Level::critical,
+                     std::optional<Micros> when = std::nullopt);
+  bool check_file_path(std::string_view path, const Json& event, Level level = Level::high,
+                       std::optional<Micros> when = std::nullopt);
+  bool check_email(std::string_view address, const Json& event, Level level = Level::critical,
+                   std::optional<Micros> when = std::nullopt);
+  bool check_app_id(std::string_view id, const Json& event, Level level = Level::critical,
+                    std::optional<Micros> when = std::nullopt);
+  bool check_profile(std::string_view uuid, const Json& event, Level level = Level::critical,
+                     std::optional<Micros> when = std::nullopt);
+
+  // Results, read by the engine after run().
+  std::size_t records = 0;
+  std::vector<TimelineEvent> events;
+  std::vector<Alert> alerts;
+  std::vector<UrlResult> urls;
+  std::vector<std::string> warnings;
+  std::vector<std::string> missing;
+
+ private:
+  std::string slug_;
+  std::string name_;
+  const vfs::IosBackup& backup_;
+  const indicators::IndicatorSet* iocs_;
+  RecordSink* sink_;
+};
+
+struct ModuleSpec {
+  std::string_view slug;     ///< "sms": output file names
+  std::string_view name;     ///< "SMS": MVT's class name, the timeline's Plugin column
+  std::string_view summary;  ///< one line for `vigil list-modules`
+  void (*run)(ModuleContext& ctx);
+  /// The module's result is one JSON object rather than a list (MVT's BackupInfo).
+  bool object_result = false;
+};
+
+/// Every iOS backup module, in MVT's run order.
+std::span<const ModuleSpec* const> backup_modules();
+
+/// JSON of an indicator match as alerts carry it.
+Json matched_indicator_json(const indicators::IndicatorSet& set, const indicators::Match& match);
+
+/// An ISO string, or null when the time is empty: the shape record fields use.
+Json iso_or_null(std::optional<Micros> t);
+
+}  // namespace vigil::modules

@@ -1,0 +1,87 @@
+// Runs one module directly on a backup and captures everything it produced: records (as JSON),
+// timeline events, alerts, URLs, warnings. Indicators: MVT's generated test file plus extra
+// values a test adds (as MVT's tests append to their collections).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "indicators/sources.hpp"
+#include "indicators/stix2_loader.hpp"
+#include "modules/module.hpp"
+#include "support/test_support.hpp"
+
+namespace vigil::test {
+
+struct ModuleRun {
+  std::vector<modules::Json> records;
+  std::vector<modules::TimelineEvent> events;
+  std::vector<modules::Alert> alerts;
+  std::vector<modules::UrlResult> urls;
+  std::vector<std::string> warnings;
+  std::vector<std::string> missing;
+
+  [[nodiscard]] std::size_t alerts_at(modules::Level level) const {
+    std::size_t n = 0;
+    for (const auto& a : alerts) n += a.level == level;
+    return n;
+  }
+};
+
+class CapturingSink final : public modules::RecordSink {
+ public:
+  explicit CapturingSink(std::vector<modules::Json>& out) : out_(out) {}
+  void write(const modules::Json& record) override { out_.push_back(record); }
+
+ private:
+  std::vector<modules::Json>& out_;
+};
+
+inline std::filesystem::path mvt_backup() { return shared_dir() / "corpus/mvt-tests/ios_backup"; }
+
+/// MVT's generated test indicators (spec §8.1) plus `extra` (type, value) pairs.
+inline std::unique_ptr<indicators::IndicatorSet> test_iocs(
+    std::vector<std::pair<indicators::IocType, std::string>> extra = {}) {
+  auto set = std::make_unique<indicators::IndicatorSet>();
+  auto path = shared_dir() / "corpus/mvt-tests/stix2/mvt-test-generated.stix2";
+  auto source = set->add_source(indicators::SourceFile{path.string(), "cli", {}, 0, {}, {}, {}});
+  std::string bytes = read_file(path);
+  EXPECT_FALSE(indicators::load_stix2(bytes, source, *set));
+  for (const auto& [type, value] : extra)
+    set->add(type, value,
+             {indicators::Attribution{source, indicators::AttributionKind::malware, "TestMalware",
+                                      "indicator--extra"}});
+  set->finalize();
+  return set;
+}
+
+inline ModuleRun run_module(std::string_view slug, const std::filesystem::path& backup_path,
+                            const indicators::IndicatorSet* iocs = nullptr) {
+  ModuleRun run;
+  std::string error, note;
+  auto backup = vfs::IosBackup::open(backup_path, error, note);
+  EXPECT_TRUE(backup) << error;
+  if (!backup) return run;
+  for (const auto* spec : modules::backup_modules()) {
+    if (spec->slug != slug) continue;
+    CapturingSink sink(run.records);
+    modules::ModuleContext ctx(std::string(spec->slug), std::string(spec->name), *backup, iocs,
+                               &sink);
+    spec->run(ctx);
+    run.events = std::move(ctx.events);
+    run.alerts = std::move(ctx.alerts);
+    run.urls = std::move(ctx.urls);
+    run.warnings = std::move(ctx.warnings);
+    run.missing = std::move(ctx.missing);
+    return run;
+  }
+  ADD_FAILURE() << "no module " << slug;
+  return run;
+}
+
+}  // namespace vigil::test
