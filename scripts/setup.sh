@@ -9,6 +9,7 @@ packages=(
   # libraries vigil links
   libsqlite3-dev libssl-dev libcurl4-openssl-dev libidn2-dev libxxhash-dev
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libplist-dev
+  libarchive-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -151,14 +151,12 @@ class Parser {
   explicit Parser(std::string_view s) : lexer_(s) {}
 
   ParsedPattern run() {
-    if (!advance()) return result_;
-    if (!pattern(0)) return result_;
-    if (tok_.kind != Tok::end) {
-      syntax("unexpected '" + tok_.text + "' after the pattern");
-      return result_;
+    if (advance() && pattern(0)) {
+      if (tok_.kind != Tok::end) syntax("unexpected '" + tok_.text + "' after the pattern");
+      if (result_.problem.empty() && result_.comparisons.empty())
+        syntax("no comparison in the pattern");
     }
-    if (result_.problem.empty() && result_.comparisons.empty())
-      syntax("no comparison in the pattern");
+    // A pattern vigil cannot use whole is not used in part.
     if (!result_.problem.empty()) result_.comparisons.clear();
     return result_;
   }

@@ -1,10 +1,15 @@
 #include "support/test_support.hpp"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <random>
 #include <stdexcept>
+
+#include "core/hash.hpp"
 
 namespace vigil::test {
 
@@ -29,6 +34,44 @@ void write_file(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::size_t extract_archive(const std::filesystem::path& archive_path,
+                            const std::filesystem::path& dest) {
+  struct archive* a = archive_read_new();
+  archive_read_support_format_all(a);
+  archive_read_support_filter_all(a);
+  if (archive_read_open_filename(a, archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    archive_read_free(a);
+    throw std::runtime_error("cannot open " + archive_path.string());
+  }
+  std::size_t files = 0;
+  struct archive_entry* entry = nullptr;
+  while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    auto relative = std::filesystem::path(archive_entry_pathname(entry)).relative_path().lexically_normal();
+    if (relative.empty() || *relative.begin() == "..") continue;
+    std::string bytes;
+    const void* buf = nullptr;
+    std::size_t size = 0;
+    la_int64_t offset = 0;
+    while (archive_read_data_block(a, &buf, &size, &offset) == ARCHIVE_OK)
+      bytes.append(static_cast<const char*>(buf), size);
+    write_file(dest / relative, bytes);
+    ++files;
+  }
+  archive_read_free(a);
+  return files;
+}
+
+std::map<std::string, std::string> tree_digest(const std::filesystem::path& root) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    auto relative = std::filesystem::relative(entry.path(), root).string();
+    out[relative] = entry.is_regular_file() ? core::sha256_file_hex(entry.path()).value_or("?")
+                                            : std::string("<dir>");
+  }
+  return out;
 }
 
 TempDir::TempDir() {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace vigil::test {
@@ -15,6 +16,13 @@ std::filesystem::path shared_dir();
 bool have_shared();
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& bytes);
+
+/// Extracts a zip/tar archive (test fixtures) into `dest`; entries that would escape it are
+/// skipped. Returns the number of files written.
+std::size_t extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dest);
+
+/// SHA-256 of every file below `root`, keyed by relative path: to prove evidence is untouched.
+std::map<std::string, std::string> tree_digest(const std::filesystem::path& root);
 
 /// A fresh, empty temporary folder removed (recursively) when the object dies.
 class TempDir {

@@ -82,6 +82,15 @@ TEST(Stix2Pattern, SyntaxErrorsNameTheOffset) {
             "syntax error at offset 28: expected ']'");
 }
 
+// Found by the fuzzer: a lexer error after a complete comparison left that comparison in place.
+TEST(Stix2Pattern, LexerErrorAfterAComparisonKeepsNothing) {
+  std::string text = "[domain-name:value = 'a.com'] OR [ipv4-addr:value = '1.2.3.4'";
+  text += std::string(3, '\0') + "]";
+  auto p = parse_stix_pattern(text);
+  EXPECT_TRUE(p.syntax_error) << p.problem;
+  EXPECT_TRUE(p.comparisons.empty());
+}
+
 TEST(Stix2Pattern, DeepNestingIsBounded) {
   std::string deep(100000, '(');
   auto p = parse_stix_pattern(deep);
