@@ -117,19 +117,19 @@ int run_check(const CheckArgs& args) {
   std::optional<fs::path> out;
   if (!args.output.empty()) {
     out = fs::path(args.output);
-    std::error_code ec;
-    fs::create_directories(*out, ec);
-    if (ec) {
-      fmt::print(stderr, "vigil: error: cannot create the output folder {}: {}\n", out->string(),
-                 ec.message());
-      return kExitBadInput;
-    }
     auto abs_out = fs::weakly_canonical(*out), abs_in = fs::weakly_canonical(backup->root());
     auto rel = abs_out.lexically_relative(abs_in);
     if (!rel.empty() && *rel.begin() != "..") {
       fmt::print(stderr, "vigil: error: the output folder must not be inside the evidence ({})\n",
                  backup->root().string());
       return kExitUsage;
+    }
+    std::error_code ec;
+    fs::create_directories(*out, ec);
+    if (ec) {
+      fmt::print(stderr, "vigil: error: cannot create the output folder {}: {}\n", out->string(),
+                 ec.message());
+      return kExitBadInput;
     }
   }
   CommandLog log(out ? std::optional<fs::path>(*out / "command.log") : std::nullopt);
@@ -261,7 +261,9 @@ Runner add_check_backup_command(CLI::App& app) {
                    "exit with status 1 when an alert of this level or above is raised")
       ->check(CLI::IsMember({"informational", "low", "medium", "high", "critical", "INFORMATIONAL",
                              "LOW", "MEDIUM", "HIGH", "CRITICAL"}));
-  command->add_option("-m,--module", args->modules, "run only this module (repeatable)");
+  command->add_option("-m,--module", args->modules, "run only this module (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   command->add_flag("--hashes", args->hashes,
                     "record the SHA-256 of every file of the backup in info.json");
   command->add_flag("--list-modules", args->list_modules, "list the modules and exit");

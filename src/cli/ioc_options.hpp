@@ -14,8 +14,11 @@ struct IocFlags {
   bool no_env = false;
 
   void add_to(CLI::App& command) {
-    command.add_option("--iocs", options.paths,
-                       "STIX2 file or folder (recursive: every .stix2/.json) to load; repeatable");
+    command
+        .add_option("--iocs", options.paths,
+                    "STIX2 file or folder (recursive: every .stix2/.json) to load; repeatable")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     command.add_flag("--no-bundled-iocs", no_bundled,
                      "do not load the IOC snapshot bundled in vigil");
     command.add_flag("--no-user-iocs", no_user,
