@@ -35,15 +35,10 @@ void JsonRecordFile::write(const Json& record) {
     if (count_++ == 0) std::fputs(dump(record, 4).c_str(), file_);
     return;
   }
-  std::string text = dump(record, 4);
-  // Indent the record one level inside the array.
-  std::string indented = "    ";
-  for (char c : text) {
-    indented += c;
-    if (c == '\n') indented += "    ";
-  }
+  // One compact record per line: valid JSON, greppable, and no re-indentation pass per record.
+  std::string text = dump(record, -1);
   if (count_++ != 0) std::fputs(",\n", file_);
-  std::fwrite(indented.data(), 1, indented.size(), file_);
+  std::fwrite(text.data(), 1, text.size(), file_);
 }
 
 bool JsonRecordFile::close() {

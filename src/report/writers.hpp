@@ -14,8 +14,8 @@ namespace vigil::report {
 
 inline constexpr const char* kOutputSchemaVersion = "1.0";
 
-/// Streams one module's records to `<dir>/<slug>.json` (4-space indented like MVT). The file is
-/// created on the first record, so a module without records leaves no file.
+/// Streams one module's records to `<dir>/<slug>.json`: a JSON array with one compact record per
+/// line (an object result is indented). Created on the first record: no records, no file.
 class JsonRecordFile final : public modules::RecordSink {
  public:
   JsonRecordFile(std::filesystem::path path, bool single_object);
