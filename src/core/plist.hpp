@@ -1,5 +1,7 @@
-// Property lists (XML and binary) through libplist, with a small read-only view for navigating
-// them and a conversion to JSON for module records (dates as ISO text, data as base64).
+// Property lists. Binary plists are parsed by vigil's own bounded parser (libplist trusts their
+// structure: a dictionary key that is not a string, or a key holding a NUL byte, aborts the
+// process, and shared sub-objects expand exponentially); XML plists go through libplist. Both
+// become one immutable tree, navigated through PlistRef and converted to JSON for records.
 #pragma once
 
 #include <plist/plist.h>
@@ -19,14 +21,25 @@ namespace vigil::core {
 
 using Json = nlohmann::ordered_json;
 
+/// One value of a property list. `type` uses libplist's constants (PLIST_DICT, PLIST_STRING…).
+struct PlistNode {
+  plist_type type = PLIST_NONE;
+  std::string bytes;         ///< string (UTF-8) or data
+  std::int64_t integer = 0;  ///< integer or UID
+  double real = 0;           ///< real, or a date's seconds since 2001
+  bool boolean = false;
+  std::vector<std::string> keys;    ///< dictionary keys, in file order (may hold NUL bytes)
+  std::vector<PlistNode> children;  ///< array items or dictionary values
+};
+
 /// A non-owning view of one plist node (or of nothing: every accessor of a null view is empty).
 class PlistRef {
  public:
   PlistRef() = default;
-  explicit PlistRef(plist_t node) : node_(node) {}
+  explicit PlistRef(const PlistNode* node) : node_(node) {}
 
   [[nodiscard]] bool valid() const { return node_ != nullptr; }
-  [[nodiscard]] plist_type type() const;
+  [[nodiscard]] plist_type type() const { return node_ ? node_->type : PLIST_NONE; }
   [[nodiscard]] bool is_dict() const { return type() == PLIST_DICT; }
   [[nodiscard]] bool is_array() const { return type() == PLIST_ARRAY; }
 
@@ -47,24 +60,20 @@ class PlistRef {
 
   /// JSON form: dates as "YYYY-MM-DD HH:MM:SS.ffffff", data as base64, UIDs as integers.
   [[nodiscard]] Json to_json() const;
-  [[nodiscard]] plist_t raw() const { return node_; }
 
  private:
-  plist_t node_ = nullptr;
+  const PlistNode* node_ = nullptr;
 };
 
 /// An owned, parsed property list.
 class Plist {
  public:
-  /// Parses XML or binary; nullopt with `error` when it is neither.
+  /// Parses XML or binary; nullopt with `error` when it is neither, or is malformed.
   static std::optional<Plist> parse(std::string_view bytes, std::string& error);
   [[nodiscard]] PlistRef root() const { return PlistRef(root_.get()); }
 
  private:
-  struct Free {
-    void operator()(plist_t p) const { plist_free(p); }
-  };
-  std::unique_ptr<void, Free> root_;
+  std::shared_ptr<const PlistNode> root_;
 };
 
 std::string base64_encode(std::string_view bytes);

@@ -132,7 +132,7 @@ std::optional<Database> Database::open_evidence(const std::filesystem::path& pat
   std::string uri =
       "file:" + uri_escape(std::filesystem::absolute(path).string()) + "?mode=ro&immutable=1";
   int rc = sqlite3_open_v2(uri.c_str(), &raw,
-                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
   db.db_.reset(raw);
   if (rc != SQLITE_OK) {
     error = raw ? sqlite3_errmsg(raw) : "out of memory";
@@ -156,7 +156,7 @@ std::optional<Database> Database::open_image(std::string image, std::string& err
   }
   Database db;
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
   db.db_.reset(raw);
   if (rc != SQLITE_OK) {
     error = "cannot open an in-memory database";

@@ -2,6 +2,8 @@
 // locks, no journal, nothing created beside it) unless a `-wal` file sits next to it; then the
 // database and its WAL are read into memory, the committed WAL frames applied to the pages, and
 // the result opened from memory — the WAL's rows are seen and nothing touches the disk.
+// Connections are serialised (SQLITE_OPEN_FULLMUTEX): modules running in parallel share the
+// backup's Manifest.db connection.
 #pragma once
 
 #include <sqlite3.h>
