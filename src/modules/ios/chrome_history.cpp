@@ -1,0 +1,93 @@
+// Chromium `History` databases of the browsers built on Chrome for iOS: every
+// visit (urls = pages, visits = visit time and the visit it came from).
+// Locations (app containers, through Manifest.db): Google Chrome
+// `AppDomain-com.google.chrome.ios` `Library/Application Support/
+// Google/Chrome/Default/History` (MVT's file faf971ce…, used even without a
+// Manifest row), Microsoft Edge `AppDomain-com.microsoft.msedge`
+// `Library/Application Support/Microsoft/Edge/ Default/History` (+
+// `Default-AAD` work profile; `…/ChromeSync/History` in older versions), Brave
+// `Library/Application Support/Chromium/Default/History`, and any other app
+// keeping a `…/<Default|Default-*|Profile *>/History` under Application
+// Support. Times are WebKit microseconds since 1601-01-01. Visits to IOC
+// domains are exploit-link traces; each record says which browser (bundle ID)
+// it came from.
+#include "core/text.hpp"
+#include "modules/ios/common.hpp"
+#include "modules/ios/web_util.hpp"
+
+namespace vigil::modules::ios {
+
+namespace {
+
+constexpr std::string_view kChromeHistoryId = "faf971ce92c3ac508c018dce1bef2a8b8e9838f1";
+constexpr std::string_view kChrome = "com.google.chrome.ios";
+
+std::optional<core::Micros> webkit_column(const core::Statement& row, int column) {
+  if (row.type(column) != SQLITE_INTEGER && row.type(column) != SQLITE_FLOAT) return std::nullopt;
+  std::int64_t v = row.integer(column);
+  if (v <= 0) return std::nullopt;  // unset, or before 1601
+  return core::from_webkit_micros(v);
+}
+
+void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
+  const vfs::BackupFile& file = browser.file;
+  std::string what = file.domain + "/" + file.relative_path;
+  auto db = open_db_id(ctx, file.file_id, what);
+  if (!db) return;
+  if (!db->has_table("urls") || !db->has_table("visits") || !db->has_column("urls", "url") ||
+      !db->has_column("visits", "url") || !db->has_column("visits", "visit_time")) {
+    ctx.warn(what + ": no urls/visits tables (schema not recognised)");
+    return;
+  }
+  std::string from_visit = db->has_column("visits", "from_visit") ? "visits.from_visit" : "NULL";
+  std::string error;
+  auto row = db->prepare("SELECT urls.id, urls.url, visits.id, visits.visit_time, " + from_visit +
+                             " FROM urls JOIN visits ON visits.url = urls.id "
+                             "ORDER BY visits.visit_time",
+                         error);
+  if (!row) {
+    ctx.warn(what + ": " + error);
+    return;
+  }
+  const std::string where = core::utf8_or_escaped(what);
+  const std::string suffix =
+      browser.browser == kChrome ? "" : " [" + core::utf8_or_escaped(browser.browser) + "]";
+  while (row->step()) {
+    auto when = webkit_column(*row, 3);
+    Json r;
+    r["id"] = column_json(*row, 0);
+    r["url"] = column_json(*row, 1);
+    r["visit_id"] = column_json(*row, 2);
+    r["timestamp"] = column_json(*row, 3);
+    r["isodate"] = iso_or_null(when);
+    r["redirect_source"] = column_json(*row, 4);
+    r["browser"] = core::utf8_or_escaped(browser.browser);
+    r["db_path"] = where;
+    ctx.timeline(when, "visit",
+                 web::py_str(r["id"]) + " - " + web::text_of(r["url"]) +
+                     " (visit ID: " + web::py_str(r["visit_id"]) +
+                     ", redirect source: " + web::py_str(r["redirect_source"]) + ")" + suffix);
+    ctx.check_url(row->bytes(1), r, Level::critical, when);
+    ctx.emit(r);
+  }
+  if (!row->error().empty()) ctx.warn(what + ": " + row->error() + " (rows after it are missing)");
+}
+
+void run(ModuleContext& ctx) {
+  auto dbs = web::chromium_databases(ctx.backup(), "History", kChromeHistoryId);
+  if (dbs.empty()) {
+    ctx.not_found(
+        "AppDomain-com.google.chrome.ios/Library/Application "
+        "Support/Google/Chrome/Default/History "
+        "(nor any other Chromium-based browser's History)");
+    return;
+  }
+  for (const auto& db : dbs) process_db(ctx, db);
+}
+
+}  // namespace
+
+extern const ModuleSpec kChromeHistory{"chrome_history", "ChromeHistory",
+                                       "Chrome, Edge, Brave… visits (Chromium History)", run};
+
+}  // namespace vigil::modules::ios

@@ -1,0 +1,143 @@
+// Safari History.db: every page visit (history_items = URLs, history_visits =
+// visits with their time and redirect links). Location:
+// `Library/Safari/History.db` in HomeDomain (and in any other domain listing
+// that path), plus one database per Safari profile (iOS 17+) at
+// `Library/Safari/Profiles/<UUID>/History.db`; all are found through
+// Manifest.db. Times are Cocoa seconds (REAL, since 2001-01-01). Visits to IOC
+// domains are the classic trace of a one-click exploit link; a fast HTTP
+// redirect to another host is the trace of a network injection (Pegasus'
+// "network injection attacks", Amnesty 2021), raised even without indicators.
+#include "core/text.hpp"
+#include "core/url.hpp"
+#include "modules/ios/common.hpp"
+#include "modules/ios/web_util.hpp"
+
+namespace vigil::modules::ios {
+
+namespace {
+
+// The host used to tell an HTTPS upgrade (same site) from a redirect elsewhere:
+// the URL's canonical host without one leading "www." label; nullopt when the
+// URL does not parse.
+std::optional<std::string> site_host(std::string_view url) {
+  auto parsed = core::parse_url(url);
+  if (!parsed) return std::nullopt;
+  std::string host = parsed->host.name;
+  if (parsed->host.kind == core::HostKind::domain && host.size() > 4 &&
+      host.compare(0, 4, "www.") == 0)
+    host.erase(0, 4);
+  return host;
+}
+
+Json visit_record(const core::Statement& row, int first, const std::string& db_rel) {
+  Json r;
+  r["id"] = column_json(row, first);
+  r["url"] = column_json(row, first + 1);
+  r["visit_id"] = column_json(row, first + 2);
+  r["timestamp"] = column_json(row, first + 3);
+  r["isodate"] = iso_or_null(cocoa_column(row, first + 3));
+  r["redirect_source"] = column_json(row, first + 4);
+  r["redirect_destination"] = column_json(row, first + 5);
+  r["safari_history_db"] = db_rel;
+  return r;
+}
+
+void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
+  std::string what = file.domain + "/" + file.relative_path;
+  auto db = open_db_id(ctx, file.file_id, what);
+  if (!db) return;
+  if (!db->has_table("history_items") || !db->has_table("history_visits") ||
+      !db->has_column("history_visits", "visit_time") ||
+      !db->has_column("history_visits", "history_item")) {
+    ctx.warn(what + ": no history_items/history_visits tables (schema not recognised)");
+    return;
+  }
+  const bool redirects = db->has_column("history_visits", "redirect_source") &&
+                         db->has_column("history_visits", "redirect_destination");
+  const std::string db_rel = web::payload_rel_path(file.file_id);
+  std::string error;
+  auto row =
+      db->prepare(std::string("SELECT history_items.id, history_items.url, history_visits.id, "
+                              "history_visits.visit_time, ") +
+                      (redirects ? "history_visits.redirect_source, "
+                                   "history_visits.redirect_destination "
+                                 : "NULL, NULL ") +
+                      "FROM history_items JOIN history_visits ON "
+                      "history_visits.history_item = "
+                      "history_items.id ORDER BY history_visits.visit_time",
+                  error);
+  if (!row) {
+    ctx.warn(what + ": " + error);
+    return;
+  }
+  while (row->step()) {
+    Json r = visit_record(*row, 0, db_rel);
+    auto when = cocoa_column(*row, 3);
+    ctx.timeline(when, "safari_history",
+                 "Safari visit to " + web::text_of(r["url"]) + " (ID: " + web::py_str(r["id"]) +
+                     ", Visit ID: " + web::py_str(r["visit_id"]) + ")");
+    ctx.check_url(row->bytes(1), r, Level::critical, when);
+    ctx.emit(r);
+  }
+  if (!row->error().empty()) {
+    ctx.warn(what + ": " + row->error() + " (rows after it are missing)");
+    return;
+  }
+  if (!redirects) return;
+
+  // Network-injection heuristic: an http:// visit redirected to another host in
+  // under a second. The destination is looked up by its primary key, in this
+  // database only.
+  auto pair = db->prepare(
+      "SELECT oi.id, oi.url, o.id, o.visit_time, "
+      "o.redirect_source, o.redirect_destination, "
+      "d.visit_time, di.url FROM history_visits o "
+      "JOIN history_items oi ON oi.id = o.history_item "
+      "JOIN history_visits d ON d.id = o.redirect_destination "
+      "JOIN history_items di ON di.id = d.history_item "
+      "WHERE o.redirect_destination IS NOT NULL AND "
+      "o.redirect_destination != 0 "
+      "AND oi.url LIKE 'http://%' ORDER BY o.visit_time",
+      error);
+  if (!pair) {
+    ctx.warn(what + ": " + error);
+    return;
+  }
+  while (pair->step()) {
+    std::string_view origin_url = pair->bytes(1);
+    std::string_view target_url = pair->bytes(7);
+    if (site_host(origin_url) == site_host(target_url)) continue;  // an HTTPS upgrade
+    auto origin_time = cocoa_column(*pair, 3);
+    auto target_time = cocoa_column(*pair, 6);
+    if (!origin_time || !target_time) continue;
+    core::Micros elapsed = *target_time - *origin_time;
+    if (elapsed < 0 || elapsed >= 1000000) continue;
+    Json r = visit_record(*pair, 0, db_rel);
+    ctx.alert(
+        Level::medium,
+        "Redirect took less than a second! (" + web::python_millis(elapsed) + " milliseconds)",
+        origin_time, r);
+  }
+  if (!pair->error().empty())
+    ctx.warn(what + ": " + pair->error() + " (redirect check incomplete)");
+}
+
+void run(ModuleContext& ctx) {
+  std::vector<vfs::BackupFile> files;
+  web::append_files(files, ctx.backup().find_path("Library/Safari/History.db"));
+  web::append_files(files, ctx.backup().find_path_like("Library/Safari/Profiles/%/History.db"));
+  if (files.empty()) {
+    ctx.not_found(
+        "Library/Safari/History.db (no Manifest row, in any domain "
+        "or profile)");
+    return;
+  }
+  for (const auto& file : files) process_db(ctx, file);
+}
+
+}  // namespace
+
+extern const ModuleSpec kSafariHistory{"safari_history", "SafariHistory",
+                                       "Safari visits (all profiles); fast HTTP redirects", run};
+
+}  // namespace vigil::modules::ios

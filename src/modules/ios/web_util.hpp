@@ -1,0 +1,59 @@
+// Helpers shared by the browser and WebKit modules (Safari, Chromium-based browsers, Firefox,
+// WebKit statistics, Shortcuts): finding every copy of an artifact through Manifest.db, walking
+// hostile property lists with bounded depth, and the small conversions their records need.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/plist.hpp"
+#include "modules/module.hpp"
+#include "vfs/ios_backup.hpp"
+
+namespace vigil::modules::ios::web {
+
+/// "<id[0:2]>/<id>": a payload's path relative to the backup folder (MVT's `*_db` fields).
+std::string payload_rel_path(std::string_view file_id);
+
+/// Appends the rows that are files (not directories or symlinks) and not yet in `out`.
+void append_files(std::vector<vfs::BackupFile>& out, const std::vector<vfs::BackupFile>& rows);
+
+/// A Chromium-layout database of one browser profile.
+struct BrowserDb {
+  vfs::BackupFile file;
+  std::string browser;  ///< bundle ID of the app container ("com.google.chrome.ios")
+};
+
+/// Every Chromium-layout database called `name` ("History", "Favicons") in the app containers:
+/// Chrome's known file ID first (MVT's location, used even when Manifest.db lacks its row), then
+/// Manifest rows `Library/Application Support/<…>/<profile>/<name>` where the profile folder is
+/// `Default`, `Default-*` (Edge work profiles), `Profile *` or `ChromeSync` (older Edge).
+std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::string_view name,
+                                          std::string_view chrome_file_id);
+
+/// A plist value as JSON with every string made valid UTF-8, data as base64, dates as ISO text;
+/// nesting deeper than 64 levels becomes null (hostile input must not exhaust the stack).
+Json plist_json(core::PlistRef value);
+
+/// Calls `visit` with every string value (not dictionary keys) under `value`, depth-first in
+/// file order, to a depth of 64. Returns false when the walk was cut short by that bound.
+bool for_each_string(core::PlistRef value, const std::function<void(std::string_view)>& visit);
+
+/// Unix time whose unit is inferred from its magnitude: seconds, milliseconds or microseconds
+/// (Firefox for iOS has stored all three over the years). 0 or non-finite: nullopt.
+std::optional<core::Micros> from_unix_any(double value);
+
+/// `micros` / 1000 as Python prints a float ("437.512", "200.0"): MVT's redirect message.
+std::string python_millis(std::int64_t micros);
+
+/// The text of a record field when it is a string ("" otherwise).
+std::string text_of(const Json& value);
+
+/// A record field as Python's str() shows it in MVT's timeline texts: strings as they are,
+/// null as "None", booleans as "True"/"False", numbers as JSON writes them.
+std::string py_str(const Json& value);
+
+}  // namespace vigil::modules::ios::web
