@@ -12,6 +12,8 @@ packages=(
   libarchive-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the benchmark generators in ../shared/bench, which some tests run at small scale
+  python3
 )
 
 missing=()

@@ -50,7 +50,8 @@ std::optional<Micros> from_cocoa_integer(std::int64_t value) {
 }
 
 std::optional<Micros> from_webkit_micros(std::int64_t value) {
-  if (value == 0) return std::nullopt;
+  // Non-positive values mean "not set" (and would overflow below).
+  if (value <= 0) return std::nullopt;
   Micros t = value - kWebkitEpochOffsetSeconds * 1000000;
   if (t < kMinMicros || t > kMaxMicros) return std::nullopt;
   return t;

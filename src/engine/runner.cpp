@@ -18,12 +18,25 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
       selected.push_back(spec);
   }
   std::vector<report::ModuleOutcome> outcomes(selected.size());
+  // Start the modules that read the largest artifacts first, so that the others fill the gaps
+  // on the other cores; outcomes stay in module order.
+  static constexpr std::string_view kLargest[] = {
+      "manifest", "sms", "whatsapp", "safari_history", "interaction_c", "chrome_history"};
+  std::vector<std::size_t> schedule(selected.size());
+  for (std::size_t i = 0; i < schedule.size(); ++i) schedule[i] = i;
+  auto rank = [&](std::size_t i) {
+    auto it = std::find(std::begin(kLargest), std::end(kLargest), selected[i]->slug);
+    return static_cast<std::size_t>(it - std::begin(kLargest));
+  };
+  std::stable_sort(schedule.begin(), schedule.end(),
+                   [&](std::size_t a, std::size_t b) { return rank(a) < rank(b); });
   std::atomic<std::size_t> next{0};
   std::size_t done = 0;
   std::mutex progress_mutex;
 
   auto work = [&] {
-    for (std::size_t i = next++; i < selected.size(); i = next++) {
+    for (std::size_t n = next++; n < selected.size(); n = next++) {
+      const std::size_t i = schedule[n];
       const modules::ModuleSpec& spec = *selected[i];
       if (options.progress) {
         std::lock_guard lock(progress_mutex);
