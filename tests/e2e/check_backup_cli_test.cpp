@@ -2,6 +2,9 @@
 // statuses, and the evidence left exactly as it was.
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
+#include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -46,25 +49,118 @@ TEST(CheckBackupCli, MvtBackupOutputsAndEvidenceUntouched) {
   EXPECT_EQ(info["target_path"], fs::canonical(mvt_backup()).string());
   std::map<std::string, json> modules;
   for (const auto& m : info["modules"]) modules[m["module"].get<std::string>()] = m;
-  EXPECT_EQ(modules["manifest"]["records"], 3721);
-  EXPECT_EQ(modules["manifest"]["timeline_events"], 5881);
-  EXPECT_EQ(modules["tcc"]["records"], 11);
-  EXPECT_EQ(modules["tcc"]["alerts"], 1);
-  EXPECT_EQ(modules["global_preferences"]["records"], 16);
-  EXPECT_EQ(modules["backup_info"]["records"], 1);
-
-  for (const char* file :
-       {"alerts.json", "alerts_timeline.csv", "backup_info.json", "command.log",
-        "global_preferences.json", "global_preferences_detected.json", "info.json", "manifest.json",
-        "tcc.json", "tcc_detected.json", "timeline.csv", "timeline.jsonl"})
-    EXPECT_TRUE(fs::exists(out / file)) << file;
+  ASSERT_EQ(modules.size(), 28u);
+  // MVT's end-to-end figures on this backup (spec §8.6): records, timeline events, alerts.
+  const std::map<std::string, std::array<int, 3>> oracle = {
+      {"backup_info", {1, 0, 0}},
+      {"manifest", {3721, 5881, 0}},
+      {"datausage", {42, 60, 1}},
+      {"safari_browser_state", {1, 1, 0}},
+      {"tcc", {11, 11, 1}},
+      {"sms", {1, 2, 1}},
+      {"webkit_resource_load_statistics", {2, 2, 0}},
+      {"whatsapp", {6, 9, 1}},
+      {"whatsapp_contacts", {2, 5, 0}},
+      {"interaction_c", {3, 6, 0}},
+      {"calendar", {1, 4, 0}},
+      {"global_preferences", {16, 0, 1}}};
+  for (const auto& [name, m] : modules) {
+    auto it = oracle.find(name);
+    std::array<int, 3> want = it == oracle.end() ? std::array<int, 3>{0, 0, 0} : it->second;
+    EXPECT_EQ(m["records"], want[0]) << name;
+    EXPECT_EQ(m["timeline_events"], want[1]) << name;
+    EXPECT_EQ(m["alerts"], want[2]) << name;
+  }
+  EXPECT_EQ(lines(out / "timeline.csv") - 1, 5981u);
+  EXPECT_EQ(lines(out / "timeline.csv") - 1, lines(out / "timeline.jsonl"));
+  EXPECT_EQ(lines(out / "alerts_timeline.csv") - 1, 1u)
+      << "only the LOW Datausage alert has a time";
+  json urls = json::parse(vigil::test::read_file(out / "urls.json"));
+  ASSERT_EQ(urls.size(), 2u);
+  EXPECT_EQ(urls[0]["url"], "https://badbadbad.example.org/");
+  EXPECT_EQ(urls[0]["source"], "sms");
+  EXPECT_EQ(urls[1]["url"], "https://example.org/news");
+  EXPECT_EQ(urls[1]["timestamp"], "2025-08-28 18:53:20.000000");
+  json alerts = json::parse(vigil::test::read_file(out / "alerts.json"));
+  std::map<std::string, int> levels;
+  for (const auto& a : alerts) ++levels[a["level"].get<std::string>()];
+  EXPECT_EQ(levels,
+            (std::map<std::string, int>{{"CRITICAL", 3}, {"INFORMATIONAL", 1}, {"LOW", 1}}));
   json manifest = json::parse(vigil::test::read_file(out / "manifest.json"));
   EXPECT_EQ(manifest.size(), 3721u);
-  json alerts = json::parse(vigil::test::read_file(out / "alerts.json"));
-  std::size_t critical = 0;
-  for (const auto& a : alerts) critical += a["level"] == "CRITICAL";
-  EXPECT_GE(critical, 1u);
-  EXPECT_EQ(lines(out / "timeline.csv") - 1, lines(out / "timeline.jsonl"));
+
+  std::set<std::string> written;
+  for (const auto& e : fs::directory_iterator(out)) written.insert(e.path().filename().string());
+  EXPECT_EQ(written, (std::set<std::string>{"alerts.json",
+                                            "alerts_timeline.csv",
+                                            "backup_info.json",
+                                            "calendar.json",
+                                            "command.log",
+                                            "datausage.json",
+                                            "datausage_detected.json",
+                                            "global_preferences.json",
+                                            "global_preferences_detected.json",
+                                            "info.json",
+                                            "interaction_c.json",
+                                            "manifest.json",
+                                            "safari_browser_state.json",
+                                            "sms.json",
+                                            "sms_detected.json",
+                                            "tcc.json",
+                                            "tcc_detected.json",
+                                            "timeline.csv",
+                                            "timeline.jsonl",
+                                            "urls.json",
+                                            "webkit_resource_load_statistics.json",
+                                            "whatsapp.json",
+                                            "whatsapp_contacts.json",
+                                            "whatsapp_detected.json"}))
+      << "MVT's list of files (§8.6) plus timeline.jsonl";
+}
+
+// Broken evidence, made from the real files: a truncated sms.db, a TCC.db with overwritten pages,
+// a DataUsage.sqlite without its ZPROCESS table, a malformed .GlobalPreferences.plist. Each is a
+// warning naming the module and file; every other module still runs.
+TEST(CheckBackupCli, BrokenArtifactsAreWarningsAndTheRestRuns) {
+  VIGIL_REQUIRE_SHARED();
+  TempDir home;
+  auto backup = home.path() / "backup";
+  fs::copy(mvt_backup(), backup, fs::copy_options::recursive);
+  for (const auto& e : fs::recursive_directory_iterator(backup))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  auto sms = backup / "3d/3d0d7e5fb2ce288813306e4d4636395e047a3d28";
+  fs::resize_file(sms, fs::file_size(sms) / 3);
+  auto tcc = backup / "64/64d0019cb3d46bfc8cce545a8ba54b93e7ea9347";
+  std::string bytes = vigil::test::read_file(tcc);
+  for (std::size_t i = 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5A);
+  vigil::test::write_file(tcc, bytes);
+  auto datausage = backup / "0d/0d609c54856a9bb2d56729df1d68f2958a88426b";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(datausage.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE ZPROCESS", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  vigil::test::write_file(backup / "0d/0dc926a1810f7aee4e8f38793ed788701f93bf9d",
+                          "bplist00 broken");
+
+  auto out = home.path() / "out";
+  auto run = run_vigil(
+      "check-backup " + test_iocs() + " -o '" + out.string() + "' '" + backup.string() + "'",
+      home.path());
+  ASSERT_EQ(run.status, 0) << run.out;
+  json info = json::parse(vigil::test::read_file(out / "info.json"));
+  std::map<std::string, json> modules;
+  for (const auto& m : info["modules"]) modules[m["module"].get<std::string>()] = m;
+  for (const char* broken : {"sms", "tcc", "datausage", "global_preferences"}) {
+    ASSERT_FALSE(modules[broken]["warnings"].empty()) << broken;
+    EXPECT_TRUE(modules[broken]["not_present"].empty()) << broken;
+  }
+  EXPECT_NE(modules["global_preferences"]["warnings"][0].get<std::string>().find(
+                ".GlobalPreferences.plist"),
+            std::string::npos);
+  EXPECT_GE(info["warnings"].get<int>(), 4);
+  EXPECT_EQ(modules["manifest"]["records"], 3721) << "the other modules still ran";
+  EXPECT_EQ(modules["whatsapp"]["records"], 6);
+  EXPECT_EQ(modules["whatsapp"]["alerts"], 1);
 }
 
 TEST(CheckBackupCli, OutputIsByteIdenticalAcrossRuns) {
