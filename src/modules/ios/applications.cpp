@@ -38,17 +38,9 @@ bool check_ids(ModuleContext& ctx, const Json& r, const std::string& id) {
 }
 
 void run(ModuleContext& ctx) {
-  auto bytes = ctx.backup().read_top_level("Info.plist");
-  if (!bytes) {
-    ctx.not_found("Info.plist");
-    return;
-  }
+  auto info = read_info_plist(ctx);
+  if (!info) return;
   std::string error;
-  auto info = core::Plist::parse(*bytes, error);
-  if (!info) {
-    ctx.warn("Info.plist: " + error);
-    return;
-  }
   for (const auto& [bundle, app] : info->root()["Applications"].items()) {
     Json r;
     r["name"] = core::utf8_or_escaped(bundle);
@@ -76,7 +68,7 @@ void run(ModuleContext& ctx) {
 
     const bool has_bundle_id = r.contains("softwareVersionBundleId");
     std::string name = sys::json_string(r, "name");
-    std::string id = has_bundle_id ? sys::py_str(r["softwareVersionBundleId"]) : name;
+    std::string id = has_bundle_id ? py_str(r["softwareVersionBundleId"]) : name;
     if (!has_bundle_id)
       ctx.alert(Level::medium, "Suspicious application identified without softwareVersionBundleId",
                 std::nullopt, r);

@@ -26,17 +26,8 @@ constexpr std::string_view kKeys[] = {"Build Version",
                                       "iTunes Version"};
 
 void run(ModuleContext& ctx) {
-  auto bytes = ctx.backup().read_top_level("Info.plist");
-  if (!bytes) {
-    ctx.not_found("Info.plist");
-    return;
-  }
-  std::string error;
-  auto plist = core::Plist::parse(*bytes, error);
-  if (!plist) {
-    ctx.warn("Info.plist: " + error);
-    return;
-  }
+  auto plist = read_info_plist(ctx);
+  if (!plist) return;
   Json r = Json::object();
   for (std::string_view key : kKeys) {
     auto value = plist->root()[key];

@@ -94,9 +94,8 @@ void run(ModuleContext& ctx) {
         if (c.date && row->type(col) == SQLITE_TEXT) times[i] = core::parse_iso(row->bytes(col));
       }
     }
-    std::string data = "Calendar event " + sys::py_str(r["summary"]) + " (" +
-                       sys::py_str(r["description"]) + ") (invitation by " +
-                       sys::py_str(r["participant_email"]) + ")";
+    std::string data = "Calendar event " + py_str(r["summary"]) + " (" + py_str(r["description"]) +
+                       ") (invitation by " + py_str(r["participant_email"]) + ")";
     for (std::string_view field : kDates)
       for (std::size_t i = 0; i < kColumns.size(); ++i)
         if (kColumns[i].name == field) ctx.timeline(times[i], std::string(field), data);
@@ -107,7 +106,7 @@ void run(ModuleContext& ctx) {
     if (!matched && r["summary"] == "Meeting" && r["description"] == "Notes")
       ctx.alert(
           Level::high,
-          "Potential Quadream exploit event identified: " + core::printable(sys::py_str(r["uuid"])),
+          "Potential Quadream exploit event identified: " + core::printable(py_str(r["uuid"])),
           std::nullopt, r);
     ctx.emit(r);
   }

@@ -43,8 +43,8 @@ void run(ModuleContext& ctx) {
         row->type(3) == SQLITE_NULL ? Json(nullptr) : Json(core::utf8_or_escaped(row->bytes(3)));
     r["provider"] = column_json(*row, 4);
     ctx.timeline(when, "call",
-                 "From " + sys::py_str(r["number"]) + " using " + sys::py_str(r["provider"]) +
-                     " during " + sys::py_str(r["duration"]) + " seconds");
+                 "From " + py_str(r["number"]) + " using " + py_str(r["provider"]) + " during " +
+                     py_str(r["duration"]) + " seconds");
     ctx.emit(r);
   }
   if (!row->error().empty())

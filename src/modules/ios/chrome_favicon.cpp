@@ -16,7 +16,6 @@ namespace vigil::modules::ios {
 namespace {
 
 constexpr std::string_view kChromeFaviconsId = "55680ab883d0fdcffd94f959b1632e5fbbb18c5b";
-constexpr std::string_view kChrome = "com.google.chrome.ios";
 
 void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
   const vfs::BackupFile& file = browser.file;
@@ -55,8 +54,7 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
     return;
   }
   const std::string where = core::utf8_or_escaped(what);
-  const std::string suffix =
-      browser.browser == kChrome ? "" : " [" + core::utf8_or_escaped(browser.browser) + "]";
+  const std::string suffix = web::browser_suffix(browser);
   while (row->step()) {
     std::int64_t t = row->integer(2);
     std::optional<core::Micros> when;
@@ -69,7 +67,7 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
     r["browser"] = core::utf8_or_escaped(browser.browser);
     r["db_path"] = where;
     ctx.timeline(when, "new_favicon",
-                 web::text_of(r["icon_url"]) + " from " + web::text_of(r["url"]) + suffix);
+                 json_string(r["icon_url"]) + " from " + json_string(r["url"]) + suffix);
     if (!ctx.check_url(row->bytes(0), r, Level::critical, when))
       ctx.check_url(row->bytes(1), r, Level::critical, when);
     ctx.emit(r);
@@ -78,15 +76,7 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
 }
 
 void run(ModuleContext& ctx) {
-  auto dbs = web::chromium_databases(ctx.backup(), "Favicons", kChromeFaviconsId);
-  if (dbs.empty()) {
-    ctx.not_found(
-        "AppDomain-com.google.chrome.ios/Library/Application "
-        "Support/Google/Chrome/Default/"
-        "Favicons (nor any other Chromium-based browser's Favicons)");
-    return;
-  }
-  for (const auto& db : dbs) process_db(ctx, db);
+  web::for_each_chromium_database(ctx, "Favicons", kChromeFaviconsId, process_db);
 }
 
 }  // namespace

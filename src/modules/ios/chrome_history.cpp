@@ -20,7 +20,6 @@ namespace vigil::modules::ios {
 namespace {
 
 constexpr std::string_view kChromeHistoryId = "faf971ce92c3ac508c018dce1bef2a8b8e9838f1";
-constexpr std::string_view kChrome = "com.google.chrome.ios";
 
 std::optional<core::Micros> webkit_column(const core::Statement& row, int column) {
   if (row.type(column) != SQLITE_INTEGER && row.type(column) != SQLITE_FLOAT) return std::nullopt;
@@ -50,8 +49,7 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
     return;
   }
   const std::string where = core::utf8_or_escaped(what);
-  const std::string suffix =
-      browser.browser == kChrome ? "" : " [" + core::utf8_or_escaped(browser.browser) + "]";
+  const std::string suffix = web::browser_suffix(browser);
   while (row->step()) {
     auto when = webkit_column(*row, 3);
     Json r;
@@ -64,9 +62,9 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
     r["browser"] = core::utf8_or_escaped(browser.browser);
     r["db_path"] = where;
     ctx.timeline(when, "visit",
-                 web::py_str(r["id"]) + " - " + web::text_of(r["url"]) +
-                     " (visit ID: " + web::py_str(r["visit_id"]) +
-                     ", redirect source: " + web::py_str(r["redirect_source"]) + ")" + suffix);
+                 py_str(r["id"]) + " - " + json_string(r["url"]) +
+                     " (visit ID: " + py_str(r["visit_id"]) +
+                     ", redirect source: " + py_str(r["redirect_source"]) + ")" + suffix);
     ctx.check_url(row->bytes(1), r, Level::critical, when);
     ctx.emit(r);
   }
@@ -74,15 +72,7 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
 }
 
 void run(ModuleContext& ctx) {
-  auto dbs = web::chromium_databases(ctx.backup(), "History", kChromeHistoryId);
-  if (dbs.empty()) {
-    ctx.not_found(
-        "AppDomain-com.google.chrome.ios/Library/Application "
-        "Support/Google/Chrome/Default/History "
-        "(nor any other Chromium-based browser's History)");
-    return;
-  }
-  for (const auto& db : dbs) process_db(ctx, db);
+  web::for_each_chromium_database(ctx, "History", kChromeHistoryId, process_db);
 }
 
 }  // namespace

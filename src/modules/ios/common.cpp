@@ -1,5 +1,8 @@
 #include "modules/ios/common.hpp"
 
+#include <charconv>
+#include <cmath>
+
 #include "core/text.hpp"
 
 namespace vigil::modules::ios {
@@ -41,6 +44,18 @@ std::optional<core::Plist> read_plist(ModuleContext& ctx, std::string_view domai
                        std::string(domain) + "/" + std::string(relative_path));
 }
 
+std::optional<core::Plist> read_info_plist(ModuleContext& ctx) {
+  auto bytes = ctx.backup().read_top_level("Info.plist");
+  if (!bytes) {
+    ctx.not_found("Info.plist");
+    return std::nullopt;
+  }
+  std::string error;
+  auto plist = core::Plist::parse(*bytes, error);
+  if (!plist) ctx.warn("Info.plist: " + error);
+  return plist;
+}
+
 std::optional<core::Micros> cocoa_column(const core::Statement& row, int column) {
   if (column < 0) return std::nullopt;
   switch (row.type(column)) {
@@ -79,6 +94,48 @@ Json column_json(const core::Statement& row, int column) {
       return core::base64_encode(row.bytes(column));
     default:
       return nullptr;
+  }
+}
+
+std::string json_string(const Json& value) {
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+std::string py_float(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // Python switches to exponent notation at 1e16 and below 1e-4; integral values get ".0".
+  double magnitude = std::fabs(value);
+  char buf[64];
+  if (magnitude >= 1e16 || (magnitude != 0 && magnitude < 1e-4)) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+    if (ec != std::errc{}) return "nan";
+    // Like Python, at least two exponent digits: "1e+16", "1.5e-05".
+    std::string text(buf, end);
+    return text;
+  }
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
+  if (ec != std::errc{}) return "nan";
+  std::string text(buf, end);
+  if (text.find('.') == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string py_str(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "None";
+    case Json::value_t::boolean:
+      return value.get<bool>() ? "True" : "False";
+    case Json::value_t::number_float:
+      return py_float(value.get<double>());
+    case Json::value_t::string:
+      return value.get<std::string>();
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return value.dump();
+    default:
+      return value.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 }
 

@@ -1,5 +1,5 @@
 // Helpers shared by the iOS backup modules: finding and opening their artifacts with the
-// context's "not present" and warning bookkeeping.
+// context's "not present" and warning bookkeeping, and MVT-compatible text for timeline data.
 #pragma once
 
 #include <optional>
@@ -24,6 +24,9 @@ std::optional<core::Plist> read_plist(ModuleContext& ctx, std::string_view domai
                                       std::string_view relative_path);
 std::optional<core::Plist> read_plist_id(ModuleContext& ctx, std::string_view file_id,
                                          std::string_view what);
+/// The backup's own Info.plist (device, backup date, applications): absent → noted as not
+/// present; unreadable → a warning "Info.plist: <error>".
+std::optional<core::Plist> read_info_plist(ModuleContext& ctx);
 
 /// Cocoa time column → timestamp (REAL seconds or INTEGER seconds/nanoseconds since 2001).
 std::optional<core::Micros> cocoa_column(const core::Statement& row, int column);
@@ -31,5 +34,13 @@ std::optional<core::Micros> cocoa_column(const core::Statement& row, int column)
 std::optional<core::Micros> unix_column(const core::Statement& row, int column);
 /// A column as JSON: integer, real, text (invalid UTF-8 made printable), blob as base64, null.
 Json column_json(const core::Statement& row, int column);
+
+/// The string of a JSON value, or "" when it is not a string.
+std::string json_string(const Json& value);
+/// Python's repr() of a float ("0.0", "253438.0", "1.5", "1e+16", "inf", "nan").
+std::string py_float(double value);
+/// Python's str() of a record value as MVT's f-strings show it: null → "None", booleans
+/// "True"/"False", floats as py_float, strings verbatim, containers as compact JSON.
+std::string py_str(const Json& value);
 
 }  // namespace vigil::modules::ios

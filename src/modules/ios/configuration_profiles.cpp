@@ -55,7 +55,7 @@ void run(ModuleContext& ctx) {
     const Json& p = r["plist"];
     auto field = [&](std::string_view key) {
       auto it = p.find(key);
-      return it == p.end() ? std::string("None") : sys::py_str(*it);
+      return it == p.end() ? std::string("None") : py_str(*it);
     };
     ctx.timeline(installed, "configuration_profile_install",
                  field("PayloadType") + " installed: " + field("PayloadUUID") + " - " +

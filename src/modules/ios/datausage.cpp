@@ -67,7 +67,7 @@ std::vector<Missing> find_missing(ModuleContext& ctx, const core::Database& db,
     }
     prev = id;
     prev_first = cocoa_column(*row, 1);
-    prev_name = sys::py_str(column_json(*row, 2));
+    prev_name = py_str(column_json(*row, 2));
   }
   if (!row->error().empty())
     ctx.warn(std::string(kFile) + ": " + row->error() + " (process IDs after it not checked)");
@@ -78,14 +78,14 @@ std::vector<Missing> find_missing(ModuleContext& ctx, const core::Database& db,
 }
 
 std::string describe(const Json& r) {
-  return sys::py_str(r["proc_name"]) + " (Bundle ID: " + sys::py_str(r["bundle_id"]) +
-         ", ID: " + sys::py_str(r["proc_id"]) + ")";
+  return py_str(r["proc_name"]) + " (Bundle ID: " + py_str(r["bundle_id"]) +
+         ", ID: " + py_str(r["proc_id"]) + ")";
 }
 
 void live_usage_event(ModuleContext& ctx, const Json& r, std::optional<Micros> when) {
-  ctx.timeline(when, "live_usage",
-               describe(r) + " WWAN IN: " + sys::py_str(r["wwan_in"]) +
-                   ", WWAN OUT: " + sys::py_str(r["wwan_out"]));
+  ctx.timeline(
+      when, "live_usage",
+      describe(r) + " WWAN IN: " + py_str(r["wwan_in"]) + ", WWAN OUT: " + py_str(r["wwan_out"]));
 }
 
 Json placeholder(const Missing& m) {
@@ -203,14 +203,14 @@ void run(ModuleContext& ctx) {
       first_time = last_time = live_when;
       r["first_isodate"] = r["isodate"] = r["live_isodate"];
       r["proc_name"] = "MANIPULATED [process record deleted]";
-      std::string live_proc = sys::py_str(r["live_proc_id"]);
+      std::string live_proc = py_str(r["live_proc_id"]);
       bool first_of_id = row->type(10) == SQLITE_INTEGER
                              ? manipulated_seen.insert(row->integer(10)).second
                              : manipulated_null++ == 0;
       if (first_of_id)
         ctx.alert(Level::high,
                   "Found manipulated process entry " + live_proc + ". Entry on " +
-                      sys::py_str(r["live_isodate"]),
+                      py_str(r["live_isodate"]),
                   live_when, r);
       ctx.alert(Level::high, "Found manipulated process entry " + live_proc + "/", live_when, r);
       live_usage_event(ctx, r, live_when);
@@ -243,7 +243,7 @@ void run(ModuleContext& ctx) {
     const Json& event = previous[m.prev_id];
     ctx.alert(Level::low,
               "Missing process " + std::to_string(m.id) + ". Previous process at \"" +
-                  sys::py_str(iso_or_null(m.prev_first)) + "\" (" + m.prev_name + ")",
+                  py_str(iso_or_null(m.prev_first)) + "\" (" + m.prev_name + ")",
               m.prev_first, event.is_null() ? Json::object() : event);
   }
 }

@@ -13,10 +13,8 @@ namespace vigil::modules::ios {
 namespace {
 
 void run(ModuleContext& ctx) {
-  const std::string what =
-      "AppDomainGroup-group.org.mozilla.ios.Firefox/profile.profile/browser.db";
-  auto db =
-      open_db(ctx, "AppDomainGroup-group.org.mozilla.ios.Firefox", "profile.profile/browser.db");
+  const std::string what(web::kFirefoxBrowserDb);
+  auto db = web::open_firefox_browser_db(ctx);
   if (!db) return;
   if (!db->has_table("favicons") || !db->has_table("favicon_sites") || !db->has_table("history") ||
       !db->has_column("favicon_sites", "faviconID") || !db->has_column("favicon_sites", "siteID") ||
@@ -39,9 +37,7 @@ void run(ModuleContext& ctx) {
     return;
   }
   while (row->step()) {
-    std::optional<core::Micros> when;
-    if (row->type(5) == SQLITE_INTEGER || row->type(5) == SQLITE_FLOAT)
-      when = web::from_unix_any(row->real(5));
+    auto when = web::unix_any_column(*row, 5);
     Json r;
     r["id"] = column_json(*row, 0);
     r["url"] = column_json(*row, 1);
@@ -52,8 +48,8 @@ void run(ModuleContext& ctx) {
     r["history_id"] = column_json(*row, 6);
     r["history_url"] = column_json(*row, 7);
     ctx.timeline(when, "firefox_history",
-                 "Firefox favicon " + web::text_of(r["url"]) + " when visiting " +
-                     web::text_of(r["history_url"]));
+                 "Firefox favicon " + json_string(r["url"]) + " when visiting " +
+                     json_string(r["history_url"]));
     if (!ctx.check_url(row->bytes(1), r, Level::critical, when))
       ctx.check_url(row->bytes(7), r, Level::critical, when);
     ctx.emit(r);

@@ -13,10 +13,8 @@ namespace vigil::modules::ios {
 namespace {
 
 void run(ModuleContext& ctx) {
-  const std::string what =
-      "AppDomainGroup-group.org.mozilla.ios.Firefox/profile.profile/browser.db";
-  auto db =
-      open_db(ctx, "AppDomainGroup-group.org.mozilla.ios.Firefox", "profile.profile/browser.db");
+  const std::string what(web::kFirefoxBrowserDb);
+  auto db = web::open_firefox_browser_db(ctx);
   if (!db) return;
   if (!db->has_table("visits") || !db->has_table("history") ||
       !db->has_column("visits", "siteID") || !db->has_column("visits", "date") ||
@@ -40,9 +38,7 @@ void run(ModuleContext& ctx) {
     return;
   }
   while (row->step()) {
-    std::optional<core::Micros> when;
-    if (row->type(1) == SQLITE_INTEGER || row->type(1) == SQLITE_FLOAT)
-      when = web::from_unix_any(row->real(1));
+    auto when = web::unix_any_column(*row, 1);
     Json r;
     r["id"] = column_json(*row, 0);
     r["isodate"] = iso_or_null(when);
@@ -50,9 +46,8 @@ void run(ModuleContext& ctx) {
     r["title"] = column_json(*row, 3);
     r["is_local"] = column_json(*row, 4);
     r["type"] = column_json(*row, 5);
-    ctx.timeline(
-        when, "firefox_history",
-        "Firefox visit with ID " + web::py_str(r["id"]) + " to URL: " + web::text_of(r["url"]));
+    ctx.timeline(when, "firefox_history",
+                 "Firefox visit with ID " + py_str(r["id"]) + " to URL: " + json_string(r["url"]));
     ctx.check_url(row->bytes(2), r, Level::critical, when);
     ctx.emit(r);
   }

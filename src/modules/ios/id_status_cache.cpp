@@ -39,57 +39,23 @@ constexpr std::string_view kDomain = "HomeDomain";
 constexpr std::string_view kPath =
     "Library/Preferences/com.apple.identityservices.idstatuscache.plist";
 
-// The handles of each service with their exact bytes: libplist cuts keys at the first NUL, so
-// they are re-read from the binary plist's object table and paired by position (the truncated
-// key must be a prefix of the exact one; otherwise libplist's key is kept).
-std::vector<std::vector<std::string>> exact_keys(
-    std::string_view bytes, const std::vector<std::pair<std::string, core::PlistRef>>& services) {
-  std::vector<std::vector<std::string>> out(services.size());
-  for (std::size_t i = 0; i < services.size(); ++i)
-    for (const auto& [user, entry] : services[i].second.items()) out[i].push_back(user);
-  auto raw = sys::binary_plist_keys(bytes);
-  if (!raw || raw->size() != services.size()) return out;
-  for (std::size_t i = 0; i < services.size(); ++i) {
-    const auto& children = (*raw)[i].children;
-    if (!children || children->size() != out[i].size()) continue;
-    for (std::size_t j = 0; j < out[i].size(); ++j)
-      if ((*children)[j].starts_with(out[i][j])) out[i][j] = (*children)[j];
-  }
-  return out;
-}
-
 void run(ModuleContext& ctx) {
-  std::string file_id = vfs::IosBackup::file_id(kDomain, kPath);
-  std::string what = std::string(kDomain) + "/" + std::string(kPath);
-  auto bytes = ctx.backup().read(file_id);
-  if (!bytes) {
-    ctx.not_found(what);
-    return;
-  }
-  std::string error;
-  auto plist = core::Plist::parse(*bytes, error);
-  if (!plist) {
-    ctx.warn(what + " (" + file_id + "): " + error);
-    return;
-  }
+  // The handles are the dictionary keys byte for byte, NUL characters included.
+  auto plist = read_plist(ctx, kDomain, kPath);
+  if (!plist) return;
   auto services = plist->root().items();
-  auto keys = exact_keys(*bytes, services);
   // occurrences: how many entries of the file share a handle (a first pass counts them).
   std::unordered_map<std::string, std::int64_t> count;
-  for (std::size_t i = 0; i < services.size(); ++i) {
-    auto entries = services[i].second.items();
-    for (std::size_t j = 0; j < entries.size(); ++j)
-      if (complete(entries[j].second)) ++count[shown_user(keys[i][j])];
-  }
+  for (const auto& [service, entries] : services)
+    for (const auto& [key, entry] : entries.items())
+      if (complete(entry)) ++count[shown_user(key)];
 
-  for (std::size_t i = 0; i < services.size(); ++i) {
-    auto entries = services[i].second.items();
-    for (std::size_t j = 0; j < entries.size(); ++j) {
-      core::PlistRef entry = entries[j].second;
+  for (const auto& [service, entries] : services) {
+    for (const auto& [key, entry] : entries.items()) {
       if (!complete(entry)) continue;
-      std::string user = shown_user(keys[i][j]);
+      std::string user = shown_user(key);
       Json r;
-      r["package"] = core::utf8_or_escaped(services[i].first);
+      r["package"] = core::utf8_or_escaped(service);
       r["user"] = user;
       auto when = sys::plist_cocoa_time(entry["LookupDate"]);
       r["isodate"] = iso_or_null(when);
@@ -97,7 +63,7 @@ void run(ModuleContext& ctx) {
       r["occurrences"] = count[user];
       ctx.timeline(when, "lookup",
                    "Lookup of " + user + " within " + sys::json_string(r, "package") + " (Status " +
-                       sys::py_str(r["idstatus"]) + ")");
+                       py_str(r["idstatus"]) + ")");
       bool matched = false;
       if (user.starts_with("mailto:")) {
         std::string_view email = std::string_view(user).substr(7);

@@ -31,9 +31,9 @@ void run(ModuleContext& ctx) {
     r["wwan_in"] = values.at(3).to_json();
     r["wwan_out"] = values.at(4).to_json();
     ctx.timeline(when, "osanalytics_addaily",
-                 sys::json_string(r, "package") + " WIFI IN: " + sys::py_str(r["wifi_in"]) +
-                     ", WIFI OUT: " + sys::py_str(r["wifi_out"]) + " - WWAN IN: " +
-                     sys::py_str(r["wwan_in"]) + ", WWAN OUT: " + sys::py_str(r["wwan_out"]));
+                 sys::json_string(r, "package") + " WIFI IN: " + py_str(r["wifi_in"]) +
+                     ", WIFI OUT: " + py_str(r["wifi_out"]) + " - WWAN IN: " +
+                     py_str(r["wwan_in"]) + ", WWAN OUT: " + py_str(r["wwan_out"]));
     ctx.check_process(sys::json_string(r, "package"), r, Level::critical, when);
     ctx.emit(r);
   }

@@ -37,8 +37,8 @@ void parse_events(ModuleContext& ctx, core::PlistRef events) {
       }
     }
     std::string id = sys::json_string(r, "profile_id");
-    std::string process = sys::py_str(r["process"]);
-    std::string operation = sys::py_str(r["operation"]);
+    std::string process = py_str(r["process"]);
+    std::string operation = py_str(r["operation"]);
     std::string shown_time = when ? core::format_iso(*when) : std::string();
     ctx.timeline(when, "profile_operation",
                  "Process " + process + " started operation " + operation + " of profile " + id);

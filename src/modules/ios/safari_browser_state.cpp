@@ -87,11 +87,11 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
     r["last_viewed_timestamp"] = iso_or_null(when);
     r["session_data"] = entries;
     r["safari_browser_state_db"] = db_rel;
-    ctx.timeline(when, "tab", web::text_of(r["tab_title"]) + " - " + web::text_of(r["tab_url"]));
+    ctx.timeline(when, "tab", json_string(r["tab_title"]) + " - " + json_string(r["tab_url"]));
     if (!ctx.check_url(row->bytes(1), r, Level::critical, when)) {
       for (const auto& e : entries) {
-        std::string url = web::text_of(e["entry_url"]);
-        std::string original = web::text_of(e["entry_original_url"]);
+        std::string url = json_string(e["entry_url"]);
+        std::string original = json_string(e["entry_original_url"]);
         if (!ctx.check_url(url, r, Level::critical, when) && original != url)
           ctx.check_url(original, r, Level::critical, when);
       }

@@ -74,8 +74,8 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
     Json r = visit_record(*row, 0, db_rel);
     auto when = cocoa_column(*row, 3);
     ctx.timeline(when, "safari_history",
-                 "Safari visit to " + web::text_of(r["url"]) + " (ID: " + web::py_str(r["id"]) +
-                     ", Visit ID: " + web::py_str(r["visit_id"]) + ")");
+                 "Safari visit to " + json_string(r["url"]) + " (ID: " + py_str(r["id"]) +
+                     ", Visit ID: " + py_str(r["visit_id"]) + ")");
     ctx.check_url(row->bytes(1), r, Level::critical, when);
     ctx.emit(r);
   }

@@ -91,8 +91,8 @@ void run(ModuleContext& ctx) {
     r["isodate"] = iso_or_null(created);
     std::string urls;
     for (const auto& u : parsed.urls) urls += (urls.empty() ? "" : ", ") + u.get<std::string>();
-    std::string data = "iOS Shortcut '" + web::text_of(r["shortcut_name"]) +
-                       "': " + web::text_of(r["description"]) + " " +
+    std::string data = "iOS Shortcut '" + json_string(r["shortcut_name"]) +
+                       "': " + json_string(r["description"]) + " " +
                        (urls.empty() ? "" : "- URLs in actions: " + urls);
     ctx.timeline(created, "shortcut_created", data);
     ctx.timeline(modified, "shortcut_modified", data);

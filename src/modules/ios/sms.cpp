@@ -50,17 +50,9 @@ std::optional<std::string> attributed_body_text(std::string_view blob) {
   return std::nullopt;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
-}
-
 void run(ModuleContext& ctx) {
-  auto db = open_db(ctx, "HomeDomain", "Library/SMS/sms.db");
+  auto db = open_sms_db(ctx, "message");
   if (!db) return;
-  if (!db->has_table("message")) {
-    ctx.warn("sms.db: no message table (schema not recognised)");
-    return;
-  }
   // A LEFT join: messages without a handle row are evidence too.
   const bool handles = db->has_table("handle") && db->has_column("handle", "id") &&
                        db->has_column("message", "handle_id");
@@ -107,7 +99,7 @@ void run(ModuleContext& ctx) {
     ctx.timeline(read, "sms_read", std::move(data));
 
     std::string_view body = core::trim(text);
-    if (starts_with(body, kThreatOld) || starts_with(body, kThreatNew))
+    if (body.starts_with(kThreatOld) || body.starts_with(kThreatNew))
       ctx.alert(Level::high,
                 "Apple warning about state-sponsored attack received on " +
                     (when ? core::format_iso(*when) : std::string()),

@@ -12,21 +12,9 @@ namespace vigil::modules::ios {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 void run(ModuleContext& ctx) {
-  auto db = open_db(ctx, "HomeDomain", "Library/SMS/sms.db");
+  auto db = open_sms_db(ctx, "attachment");
   if (!db) return;
-  if (!db->has_table("attachment")) {
-    ctx.warn("sms.db: no attachment table (schema not recognised)");
-    return;
-  }
   const bool join = db->has_column("message_attachment_join", "attachment_id") &&
                     db->has_column("message_attachment_join", "message_id");
   const bool message = join && db->has_column("message", "ROWID");
@@ -78,10 +66,10 @@ void run(ModuleContext& ctx) {
                      ", has_user_info: " + py_str(r["has_user_info"]) + ")");
 
     if (ctx.iocs() != nullptr && filename != "NULL" &&
-        !ctx.check_file_path(filename, r, Level::high) && starts_with(filename, "~/"))
+        !ctx.check_file_path(filename, r, Level::high) && filename.starts_with("~/"))
       ctx.check_file_path("/private/var/mobile/" + filename.substr(2), r, Level::high);
-    if ((starts_with(filename, "/var/tmp/") || starts_with(filename, "/private/var/tmp/")) &&
-        ends_with(filename, "-1") && !outgoing)
+    if ((filename.starts_with("/var/tmp/") || filename.starts_with("/private/var/tmp/")) &&
+        filename.ends_with("-1") && !outgoing)
       ctx.alert(Level::medium,
                 "Suspicious iMessage attachment " + core::printable(filename) + " on " +
                     (when ? core::format_iso(*when) : std::string()),

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/text.hpp"
+#include "modules/ios/common.hpp"
 
 namespace vigil::modules::ios::web {
 
@@ -11,14 +12,10 @@ namespace {
 
 constexpr int kMaxDepth = 64;
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
-}
-
 // The folder holding a Chromium profile's databases.
 bool is_profile_folder(std::string_view folder) {
-  return folder == "Default" || starts_with(folder, "Default-") ||
-         starts_with(folder, "Profile ") || folder == "ChromeSync";
+  return folder == "Default" || folder.starts_with("Default-") || folder.starts_with("Profile ") ||
+         folder == "ChromeSync";
 }
 
 Json plist_json_at(core::PlistRef value, int depth) {
@@ -100,7 +97,7 @@ std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::str
        backup.find_path_like("Library/Application Support/%/" + std::string(name))) {
     std::string_view path = row.relative_path;
     // LIKE is case-insensitive and '%' spans folders: keep exact names only.
-    if (!starts_with(row.domain, "AppDomain") || path.size() <= name.size() + 1 ||
+    if (!row.domain.starts_with("AppDomain") || path.size() <= name.size() + 1 ||
         path.substr(path.size() - name.size()) != name ||
         path[path.size() - name.size() - 1] != '/')
       continue;
@@ -119,6 +116,28 @@ std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::str
   return out;
 }
 
+void for_each_chromium_database(
+    ModuleContext& ctx, std::string_view name, std::string_view chrome_file_id,
+    const std::function<void(ModuleContext&, const BrowserDb&)>& process) {
+  auto dbs = chromium_databases(ctx.backup(), name, chrome_file_id);
+  if (dbs.empty()) {
+    ctx.not_found(
+        "AppDomain-com.google.chrome.ios/Library/Application Support/Google/Chrome/Default/" +
+        std::string(name) + " (nor any other Chromium-based browser's " + std::string(name) + ")");
+    return;
+  }
+  for (const auto& db : dbs) process(ctx, db);
+}
+
+std::string browser_suffix(const BrowserDb& browser) {
+  if (browser.browser == "com.google.chrome.ios") return "";
+  return " [" + core::utf8_or_escaped(browser.browser) + "]";
+}
+
+std::optional<core::Database> open_firefox_browser_db(ModuleContext& ctx) {
+  return open_db(ctx, "AppDomainGroup-group.org.mozilla.ios.Firefox", "profile.profile/browser.db");
+}
+
 Json plist_json(core::PlistRef value) { return plist_json_at(value, 0); }
 
 bool for_each_string(core::PlistRef value, const std::function<void(std::string_view)>& visit) {
@@ -135,6 +154,11 @@ std::optional<core::Micros> from_unix_any(double value) {
   return core::from_unix_seconds(value);
 }
 
+std::optional<core::Micros> unix_any_column(const core::Statement& row, int column) {
+  if (row.type(column) != SQLITE_INTEGER && row.type(column) != SQLITE_FLOAT) return std::nullopt;
+  return from_unix_any(row.real(column));
+}
+
 std::string python_millis(std::int64_t micros) {
   std::int64_t whole = micros / 1000;
   std::int64_t fraction = micros % 1000;
@@ -143,17 +167,6 @@ std::string python_millis(std::int64_t micros) {
   while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
   std::string sign = micros < 0 && whole == 0 ? "-" : "";
   return sign + std::to_string(whole) + "." + digits;
-}
-
-std::string text_of(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
-
-std::string py_str(const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return "None";
-  if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
-  return value.dump();
 }
 
 }  // namespace vigil::modules::ios::web

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/plist.hpp"
+#include "core/sqlite.hpp"
 #include "modules/module.hpp"
 #include "vfs/ios_backup.hpp"
 
@@ -34,6 +35,23 @@ struct BrowserDb {
 std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::string_view name,
                                           std::string_view chrome_file_id);
 
+/// Calls `process` with each of chromium_databases(); none at all → noted as not present, named
+/// by Chrome's location ("… (nor any other Chromium-based browser's <name>)").
+void for_each_chromium_database(
+    ModuleContext& ctx, std::string_view name, std::string_view chrome_file_id,
+    const std::function<void(ModuleContext&, const BrowserDb&)>& process);
+
+/// What timeline texts append to name the browser: "" for Google Chrome, " [<bundle ID>]" for
+/// the others.
+std::string browser_suffix(const BrowserDb& browser);
+
+/// Firefox for iOS's browser.db (FirefoxHistory, FirefoxFavicon): "<domain>/<path>", as warnings
+/// name it.
+inline constexpr std::string_view kFirefoxBrowserDb =
+    "AppDomainGroup-group.org.mozilla.ios.Firefox/profile.profile/browser.db";
+/// Opens Firefox's browser.db with open_db's bookkeeping.
+std::optional<core::Database> open_firefox_browser_db(ModuleContext& ctx);
+
 /// A plist value as JSON with every string made valid UTF-8, data as base64, dates as ISO text;
 /// nesting deeper than 64 levels becomes null (hostile input must not exhaust the stack).
 Json plist_json(core::PlistRef value);
@@ -45,15 +63,10 @@ bool for_each_string(core::PlistRef value, const std::function<void(std::string_
 /// Unix time whose unit is inferred from its magnitude: seconds, milliseconds or microseconds
 /// (Firefox for iOS has stored all three over the years). 0 or non-finite: nullopt.
 std::optional<core::Micros> from_unix_any(double value);
+/// from_unix_any of a numeric column; nullopt for any other type.
+std::optional<core::Micros> unix_any_column(const core::Statement& row, int column);
 
 /// `micros` / 1000 as Python prints a float ("437.512", "200.0"): MVT's redirect message.
 std::string python_millis(std::int64_t micros);
-
-/// The text of a record field when it is a string ("" otherwise).
-std::string text_of(const Json& value);
-
-/// A record field as Python's str() shows it in MVT's timeline texts: strings as they are,
-/// null as "None", booleans as "True"/"False", numbers as JSON writes them.
-std::string py_str(const Json& value);
 
 }  // namespace vigil::modules::ios::web

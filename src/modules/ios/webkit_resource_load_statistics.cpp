@@ -66,7 +66,7 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
     r["path"] = path;
     if (user) interaction(r, 4, "most_recent_user_interaction_time");
     if (push) interaction(r, 5, "most_recent_web_push_interaction_time");
-    std::string data = "Webkit resource loaded from " + web::text_of(r["registrable_domain"]);
+    std::string data = "Webkit resource loaded from " + json_string(r["registrable_domain"]);
     if (!domain.empty()) data += " by app in domain " + domain;
     ctx.timeline(when, "visit", std::move(data));
     ctx.check_url(row->bytes(1), r, Level::critical, when);

@@ -90,19 +90,6 @@ std::optional<std::string> non_empty_string(const Json& v) {
 
 }  // namespace
 
-std::string py_str(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null:
-      return "None";
-    case Json::value_t::boolean:
-      return value.get<bool>() ? "True" : "False";
-    case Json::value_t::string:
-      return value.get<std::string>();
-    default:
-      return value.dump();
-  }
-}
-
 std::string escape_newlines(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -113,10 +100,6 @@ std::string escape_newlines(std::string_view text) {
       out += c;
   }
   return out;
-}
-
-std::string json_string(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : std::string();
 }
 
 std::span<const WhatsappApp> whatsapp_apps() { return kApps; }
@@ -153,6 +136,15 @@ std::optional<core::Database> open_optional_db(ModuleContext& ctx, std::string_v
   auto db = ctx.backup().open_database(id, error);
   if (!db && warn)
     ctx.warn(std::string(domain) + "/" + std::string(relative_path) + " (" + id + "): " + error);
+  return db;
+}
+
+std::optional<core::Database> open_sms_db(ModuleContext& ctx, std::string_view table) {
+  auto db = open_db(ctx, "HomeDomain", "Library/SMS/sms.db");
+  if (db && !db->has_table(table)) {
+    ctx.warn("sms.db: no " + std::string(table) + " table (schema not recognised)");
+    return std::nullopt;
+  }
   return db;
 }
 
@@ -277,13 +269,10 @@ WhatsappContactIndex::Resolved WhatsappContactIndex::resolve(std::string_view id
     auto it = map.find(key);
     return it == map.end() ? Resolved{} : it->second;
   };
-  auto ends_with = [&](std::string_view suffix) {
-    return id.size() >= suffix.size() && id.substr(id.size() - suffix.size()) == suffix;
-  };
   if (id.empty()) return {};
-  if (ends_with("@lid")) return find(by_lid_, std::string(id));
-  if (ends_with("@g.us")) return {};
-  if (ends_with("@s.whatsapp.net")) {
+  if (id.ends_with("@lid")) return find(by_lid_, std::string(id));
+  if (id.ends_with("@g.us")) return {};
+  if (id.ends_with("@s.whatsapp.net")) {
     std::string user(id.substr(0, id.find('@')));
     Resolved r = find(by_phone_, user);
     if (!r.phone) r.phone = "+" + user;

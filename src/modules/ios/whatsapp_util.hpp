@@ -1,7 +1,7 @@
 // Helpers shared by the messaging modules (SMS, Whatsapp, WhatsappContacts, InteractionC): the two
 // WhatsApp apps and their containers, the ContactsV2.sqlite reader with the identifier index
-// InteractionC resolves WhatsApp peers with, link collection for message fields, and MVT's
-// Python-style rendering of values in timeline strings.
+// InteractionC resolves WhatsApp peers with, link collection for message fields, and the one-line
+// form of message text in timeline strings.
 #pragma once
 
 #include <functional>
@@ -17,15 +17,8 @@
 
 namespace vigil::modules::ios {
 
-/// A record value as MVT's f-strings print it: null "None", booleans "True"/"False", numbers and
-/// strings as they are.
-std::string py_str(const Json& value);
-
 /// Newlines as the two characters "\\n" (timeline data strings are one line).
 std::string escape_newlines(std::string_view text);
-
-/// The string of a JSON value, or "" when it is not a string.
-std::string json_string(const Json& value);
 
 /// Builds records from every result column of a statement ("table.*" queries), keyed by column
 /// name; of equally named columns the last wins. Appends without per-key lookups.
@@ -55,6 +48,10 @@ std::span<const WhatsappApp> whatsapp_apps();
 /// present but unreadable file is a warning when `warn` is set.
 std::optional<core::Database> open_optional_db(ModuleContext& ctx, std::string_view domain,
                                                std::string_view relative_path, bool warn);
+
+/// The Messages store, HomeDomain Library/SMS/sms.db (SMS, SMSAttachments), with open_db's
+/// bookkeeping; without `table` it is a warning ("sms.db: no <table> table …") and nullopt.
+std::optional<core::Database> open_sms_db(ModuleContext& ctx, std::string_view table);
 
 /// One row of ContactsV2.sqlite's ZWAADDRESSBOOKCONTACT as the WhatsappContacts record, with its
 /// times.

@@ -77,7 +77,7 @@ TEST(InteractionC, MvtBackupWithWhatsappContacts) {
 TEST(InteractionC, MvtBackupWithoutWhatsappContacts) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   std::filesystem::remove(messaging::payload(
       backup, "AppDomainGroup-group.net.whatsapp.WhatsApp.shared", "ContactsV2.sqlite"));
   auto run = run_module("interaction_c", backup);
@@ -99,7 +99,7 @@ TEST(InteractionC, MvtBackupWithoutWhatsappContacts) {
 TEST(InteractionC, OlderLayoutsAndJoinTableNumbers) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   auto path = messaging::payload(backup, "HomeDomain", kPath);
   messaging::make_db(
       path,
@@ -182,7 +182,7 @@ TEST(InteractionC, OlderLayoutsAndJoinTableNumbers) {
 TEST(InteractionC, UnknownSchemaAndBrokenFile) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   auto path = messaging::payload(backup, "HomeDomain", kPath);
   messaging::make_db(path, "CREATE TABLE ZOTHER (Z_PK INTEGER PRIMARY KEY);");
   auto run = run_module("interaction_c", backup);

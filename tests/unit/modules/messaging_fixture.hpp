@@ -3,14 +3,11 @@
 // removes the payload of a (domain, relative path) with a SQLite database built at run time.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
 
-#include "unit/modules/module_harness.hpp"
-#include "vfs/ios_backup.hpp"
+#include "unit/modules/backup_fixture.hpp"
 
 namespace vigil::test {
 using modules::Json;
@@ -18,38 +15,10 @@ using modules::Json;
 
 namespace vigil::test::messaging {
 
-/// Copies MVT's test backup into `dir` and returns the copy's path.
-inline std::filesystem::path copy_mvt_backup(const TempDir& dir) {
-  auto dest = dir.path() / "backup";
-  std::filesystem::copy(mvt_backup(), dest, std::filesystem::copy_options::recursive);
-  return dest;
-}
-
-/// Where the payload of (domain, relative path) lives in a backup (its folder is created).
-inline std::filesystem::path payload(const std::filesystem::path& backup, std::string_view domain,
-                                     std::string_view relative_path) {
-  std::string id = vfs::IosBackup::file_id(domain, relative_path);
-  auto path = backup / id.substr(0, 2) / id;
-  std::filesystem::create_directories(path.parent_path());
-  return path;
-}
-
-/// Runs SQL on a database file (created when absent).
-inline void exec_sql(const std::filesystem::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "") << "\n" << sql;
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
-
-/// Replaces the payload with a fresh database built from `sql`.
-inline void make_db(const std::filesystem::path& path, const std::string& sql) {
-  std::filesystem::remove(path);
-  exec_sql(path, sql);
-}
+using test::copy_backup;
+using test::exec_sql;
+using test::make_db;
+using test::payload;
 
 inline std::string hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789ABCDEF";

@@ -125,7 +125,7 @@ struct SmsFixture {
   TempDir dir;
   std::filesystem::path backup;
   SmsFixture() {
-    backup = messaging::copy_mvt_backup(dir);
+    backup = messaging::copy_backup(dir);
     std::string long_text =
         "Your parcel is waiting, confirm delivery at https://sub.example.org/track/" +
         std::string(150, 'a');
@@ -265,7 +265,7 @@ TEST(Sms, FixtureIndicatorsHitsAndNearMisses) {
 TEST(Sms, MissingTableAndBrokenDatabase) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   auto path = messaging::payload(backup, kSmsDomain, kSmsPath);
   messaging::make_db(path, "CREATE TABLE other (x INTEGER); INSERT INTO other VALUES (1);");
   auto run = run_module("sms", backup);

@@ -9,6 +9,7 @@
 #include "core/hash.hpp"
 #include "core/plist.hpp"
 #include "core/time.hpp"
+#include "modules/ios/common.hpp"
 #include "modules/ios/system_util.hpp"
 #include "unit/modules/module_harness.hpp"
 #include "unit/modules/system_fixture.hpp"
@@ -459,18 +460,41 @@ TEST(IdStatusCache, Fixture) {
   EXPECT_EQ(run.alerts.size(), 2u);
 }
 
-TEST(IdStatusCache, HostilePlistKeys) {
-  // The exact-key reader on truncated or corrupted bytes: no crash, nullopt or a partial read.
-  std::string bytes = system::from_hex(kIdStatusHex);
-  ASSERT_TRUE(modules::ios::sys::binary_plist_keys(bytes));
+TEST(IdStatusCache, DamagedPlist) {
+  // The module on truncated and byte-flipped copies of the fixture: no crash, and a warning
+  // naming the file exactly when the bytes are no longer a readable plist.
+  VIGIL_REQUIRE_SHARED();
+  TempDir dir;
+  auto backup = copy_backup(dir);
+  const std::string bytes = system::from_hex(kIdStatusHex);
+  auto check = [&](const std::string& damaged, const std::string& what) -> bool {
+    put_file(backup, "HomeDomain",
+             "Library/Preferences/com.apple.identityservices.idstatuscache.plist", damaged);
+    auto run = run_module("id_status_cache", backup);
+    std::string error;
+    bool readable = core::Plist::parse(damaged, error).has_value();
+    EXPECT_TRUE(run.missing.empty()) << what;
+    if (readable) {
+      EXPECT_TRUE(run.warnings.empty()) << what;
+    } else {
+      EXPECT_EQ(run.warnings.size(), 1u) << what;
+      EXPECT_TRUE(!run.warnings.empty() &&
+                  run.warnings[0].find("idstatuscache.plist") != std::string::npos)
+          << what;
+      EXPECT_TRUE(run.records.empty()) << what;
+    }
+    return readable;
+  };
   for (std::size_t n = 0; n < bytes.size(); n += 7)
-    (void)modules::ios::sys::binary_plist_keys(std::string_view(bytes).substr(0, n));
+    EXPECT_FALSE(check(bytes.substr(0, n), "first " + std::to_string(n) + " bytes"));
+  std::size_t readable = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     std::string corrupt = bytes;
     corrupt[i] = static_cast<char>(corrupt[i] ^ 0xFF);
-    (void)modules::ios::sys::binary_plist_keys(corrupt);
+    if (check(corrupt, "byte " + std::to_string(i) + " flipped")) ++readable;
   }
-  EXPECT_FALSE(modules::ios::sys::binary_plist_keys(xml_plist("<dict/>")));
+  EXPECT_GT(readable, 0u) << "some flips only change values";
+  EXPECT_LT(readable, bytes.size()) << "some flips break the structure";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -647,8 +671,8 @@ TEST(Contacts, Fixture) {
 // Python-style text of values in timeline data (what MVT's f-strings print).
 
 TEST(SystemUtil, PythonText) {
-  using modules::ios::sys::py_float;
-  using modules::ios::sys::py_str;
+  using modules::ios::py_float;
+  using modules::ios::py_str;
   EXPECT_EQ(py_float(0.0), "0.0");
   EXPECT_EQ(py_float(253438.0), "253438.0");
   EXPECT_EQ(py_float(1.5), "1.5");

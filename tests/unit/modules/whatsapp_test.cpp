@@ -114,7 +114,7 @@ TEST(Whatsapp, MvtBackupGeneratedIndicators) {
 TEST(Whatsapp, IleappIos15WalModeDatabase) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   auto zip = shared_dir() /
              "corpus/ileapp/admin/test/cases/data/whatsApp/"
              "testdata.whatsApp.whatsAppMessages.josh_ios15_ffs.zip";
@@ -166,7 +166,7 @@ CREATE TABLE ZWAGROUPINFO (Z_PK INTEGER PRIMARY KEY, ZCHATSESSION INTEGER, ZCREA
 TEST(Whatsapp, RowsOnlyInTheWal) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   auto work = dir.path() / "work.sqlite";
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(work.c_str(), &db), SQLITE_OK);
@@ -207,7 +207,7 @@ TEST(Whatsapp, RowsOnlyInTheWal) {
 TEST(Whatsapp, BusinessContainerPreviewsAndMedia) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   messaging::make_db(
       messaging::payload(backup, kBusiness, "ChatStorage.sqlite"),
       std::string(kChatSchema) +
@@ -265,7 +265,7 @@ TEST(Whatsapp, BusinessContainerPreviewsAndMedia) {
 TEST(Whatsapp, UnknownSchemaAndBrokenDatabase) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   auto path = messaging::payload(backup, kDomain, "ChatStorage.sqlite");
   messaging::make_db(path, "CREATE TABLE ZOTHER (Z_PK INTEGER PRIMARY KEY);");
   auto run = run_module("whatsapp", backup);
@@ -334,7 +334,7 @@ TEST(WhatsappContacts, MvtBackup) {
 TEST(WhatsappContacts, MissingDatabaseIsNotAnError) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   std::filesystem::remove(messaging::payload(backup, kDomain, "ContactsV2.sqlite"));
   auto run = run_module("whatsapp_contacts", backup);
   EXPECT_TRUE(run.records.empty());
@@ -348,7 +348,7 @@ TEST(WhatsappContacts, MissingDatabaseIsNotAnError) {
 TEST(WhatsappContacts, SchemaVariantAndBusiness) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   messaging::make_db(
       messaging::payload(backup, kBusiness, "ContactsV2.sqlite"),
       "CREATE TABLE ZWAADDRESSBOOKCONTACT (Z_PK INTEGER PRIMARY KEY, ZFULLNAME TEXT, "
@@ -375,7 +375,7 @@ TEST(WhatsappContacts, SchemaVariantAndBusiness) {
 TEST(WhatsappContacts, MissingTableIsAWarning) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
-  auto backup = messaging::copy_mvt_backup(dir);
+  auto backup = messaging::copy_backup(dir);
   messaging::make_db(messaging::payload(backup, kDomain, "ContactsV2.sqlite"),
                      "CREATE TABLE ZOTHER (Z_PK INTEGER PRIMARY KEY);");
   auto run = run_module("whatsapp_contacts", backup);
