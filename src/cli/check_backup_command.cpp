@@ -146,8 +146,12 @@ int run_check(const CheckArgs& args) {
   log.line("INFO", fmt::format("loaded {} distinct indicators from {} files", set.size(),
                                set.sources().size()));
 
+  // The timeline is only kept when it is written; its run files go to the output folder.
+  std::optional<report::Timeline> timeline;
+  if (out) timeline.emplace(*out);
   engine::RunOptions options;
   options.output = out;
+  options.timeline = timeline ? &*timeline : nullptr;
   options.modules = args.modules;
   options.jobs = args.jobs;
   const bool tty = isatty(STDERR_FILENO) != 0;
@@ -160,13 +164,13 @@ int run_check(const CheckArgs& args) {
   }
   auto outcomes = engine::run_backup(*backup, set.size() ? &set : nullptr, options);
   if (tty) fmt::print(stderr, "\r\033[K");
-  auto timeline = report::merged_timeline(outcomes);
 
-  std::size_t warnings = 0;
+  std::size_t warnings = 0, timeline_events = 0;
   std::map<Level, std::size_t> by_level;
   std::vector<const modules::Alert*> alerts;
   for (const auto& o : outcomes) {
     warnings += o.warnings.size();
+    timeline_events += o.timeline_events;
     for (const auto& w : o.warnings) log.line("WARNING", std::string(o.spec->slug) + ": " + w);
     for (const auto& a : o.alerts) {
       ++by_level[a.level];
@@ -176,8 +180,10 @@ int run_check(const CheckArgs& args) {
   }
 
   if (out) {
-    bool ok = report::write_timeline_csv(*out / "timeline.csv", timeline);
-    ok = report::write_timeline_jsonl(*out / "timeline.jsonl", timeline, outcomes) && ok;
+    // Written, the timeline loses the exact duplicates modules may have produced.
+    auto written = timeline->write(*out / "timeline.csv", *out / "timeline.jsonl");
+    bool ok = written.has_value();
+    if (written) timeline_events = *written;
     ok = report::write_alerts(*out, outcomes) && ok;
     ok = report::write_urls(*out / "urls.json", outcomes) && ok;
     Json info;
@@ -202,7 +208,7 @@ int run_check(const CheckArgs& args) {
       Json m;
       m["module"] = std::string(o.spec->slug);
       m["records"] = o.records;
-      m["timeline_events"] = o.events.size();
+      m["timeline_events"] = o.timeline_events;
       m["alerts"] = o.alerts.size();
       m["warnings"] = o.warnings;
       m["not_present"] = o.missing;
@@ -225,13 +231,13 @@ int run_check(const CheckArgs& args) {
     std::string state = !o.failure.empty()                       ? "failed"
                         : (o.records == 0 && !o.missing.empty()) ? "not present"
                                                                  : "";
-    fmt::print("{:34} {:>9} {:>9} {:>7} {:>8} {}\n", o.spec->slug, o.records, o.events.size(),
+    fmt::print("{:34} {:>9} {:>9} {:>7} {:>8} {}\n", o.spec->slug, o.records, o.timeline_events,
                o.alerts.size(), o.warnings.size(), state);
   }
   fmt::print(
       "\n{} timeline events; alerts: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW, {} INFORMATIONAL; {} "
       "warnings\n",
-      timeline.size(), by_level[Level::critical], by_level[Level::high], by_level[Level::medium],
+      timeline_events, by_level[Level::critical], by_level[Level::high], by_level[Level::medium],
       by_level[Level::low], by_level[Level::informational], warnings);
   std::stable_sort(alerts.begin(), alerts.end(),
                    [](const auto* a, const auto* b) { return a->level > b->level; });

@@ -1,5 +1,6 @@
 #include "core/plist.hpp"
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -31,30 +32,78 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
+bool is_binary(std::string_view bytes) {
+  return bytes.size() >= 8 && std::memcmp(bytes.data(), "bplist00", 8) == 0;
+}
+
 // The bplist00 format: objects, an offset table and a 32-byte trailer. Every read is bounded;
 // depth, total nodes (shared objects are copied) and reference cycles are limited.
 class BinaryPlistParser {
  public:
   explicit BinaryPlistParser(std::string_view b) : b_(b) {}
 
-  std::optional<PlistNode> parse(std::string& error) {
+  /// Parses the whole tree into `root`, or only checks it when `root` is null (no allocation:
+  /// the same checks, the same verdict).
+  bool parse(PlistNode* root, std::string& error) {
     if (b_.size() < 8 + 32) return fail(error, "binary plist too short");
     std::string_view trailer = b_.substr(b_.size() - 32);
     offset_size_ = static_cast<unsigned char>(trailer[6]);
     ref_size_ = static_cast<unsigned char>(trailer[7]);
     objects_ = be(trailer.substr(8, 8));
-    std::uint64_t top = be(trailer.substr(16, 8));
+    top_ = be(trailer.substr(16, 8));
     table_ = be(trailer.substr(24, 8));
     std::uint64_t end = b_.size() - 32;
     if (offset_size_ < 1 || offset_size_ > 8 || ref_size_ < 1 || ref_size_ > 8)
       return fail(error, "binary plist: bad trailer sizes");
     if (objects_ == 0 || table_ < 8 || table_ > end || objects_ > (end - table_) / offset_size_)
       return fail(error, "binary plist: bad offset table");
-    if (top >= objects_) return fail(error, "binary plist: bad top object");
+    if (top_ >= objects_) return fail(error, "binary plist: bad top object");
     on_path_.assign(objects_, false);
-    PlistNode root;
-    if (!object(top, 0, root)) return fail(error, problem_);
-    return root;
+    if (!object(top_, 0, root)) return fail(error, problem_);
+    return true;
+  }
+
+  // In-place navigation, once parse() has succeeded: object indexes, nullopt when absent.
+  [[nodiscard]] std::uint64_t top() const { return top_; }
+
+  /// The values of the first members named `keys[i]` of a dictionary, into `values[i]` (left
+  /// empty when absent); false when the object is not a dictionary.
+  bool members(std::uint64_t dict, std::span<const std::string_view> keys,
+               std::span<std::optional<std::uint64_t>> values) {
+    std::uint64_t pos = 0, count = 0;
+    if (!container(dict, 0xD, pos, count)) return false;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      std::uint64_t key_pos = offset(ref(pos, i));
+      auto marker = static_cast<unsigned char>(b_[key_pos]);
+      std::uint64_t start = key_pos + 1, len = 0;
+      length(marker & 0xF, start, len);
+      // An ASCII-typed key of ASCII bytes reads as itself; any other is decoded.
+      std::string_view text = (marker >> 4) == 0x5 ? b_.substr(start, len) : std::string_view();
+      if ((marker >> 4) != 0x5 || !is_all_ascii(text)) {
+        scratch_.clear();
+        string_object(marker >> 4, marker & 0xF, key_pos + 1, &scratch_);
+        text = scratch_;
+      }
+      for (std::size_t k = 0; k < keys.size() && k < values.size(); ++k)
+        if (!values[k] && text == keys[k]) values[k] = ref(pos, count + i);
+    }
+    return true;
+  }
+
+  /// Element `i` of an array (or set: read as an array).
+  std::optional<std::uint64_t> element(std::uint64_t array, std::uint64_t i) {
+    std::uint64_t pos = 0, count = 0;
+    if ((!container(array, 0xA, pos, count) && !container(array, 0xC, pos, count)) || i >= count)
+      return std::nullopt;
+    return ref(pos, i);
+  }
+
+  /// Reads an integer, UID, real or date object; false for any other type.
+  bool scalar(std::uint64_t index, PlistNode& out) {
+    unsigned type = static_cast<unsigned char>(b_[offset(index)]) >> 4;
+    if (type != 0x1 && type != 0x2 && type != 0x3 && type != 0x8) return false;
+    nodes_ = 0;
+    return object(index, 0, &out);
   }
 
  private:
@@ -64,9 +113,22 @@ class BinaryPlistParser {
     return v;
   }
 
-  std::optional<PlistNode> fail(std::string& error, std::string message) {
+  static bool fail(std::string& error, std::string message) {
     error = std::move(message);
-    return std::nullopt;
+    return false;
+  }
+
+  [[nodiscard]] std::uint64_t offset(std::uint64_t index) const {
+    return be(b_.substr(table_ + index * offset_size_, offset_size_));
+  }
+  [[nodiscard]] std::uint64_t ref(std::uint64_t pos, std::uint64_t i) const {
+    return be(b_.substr(pos + i * ref_size_, ref_size_));
+  }
+  // Where the references of a (checked) container of this type start, and how many it holds.
+  bool container(std::uint64_t index, unsigned type, std::uint64_t& pos, std::uint64_t& count) {
+    pos = offset(index);
+    auto marker = static_cast<unsigned char>(b_[pos++]);
+    return (marker >> 4) == type && length(marker & 0xF, pos, count);
   }
 
   bool bad(const char* why) {
@@ -94,42 +156,47 @@ class BinaryPlistParser {
     return true;
   }
 
-  bool string_object(unsigned type, unsigned low, std::uint64_t pos, std::string& out) {
+  // Checks a string object, and decodes it into `out` unless that is null.
+  bool string_object(unsigned type, unsigned low, std::uint64_t pos, std::string* out) {
     std::uint64_t len = 0;
     if (!length(low, pos, len)) return false;
     if (type == 0x5) {  // ASCII (bytes above 0x7F read as Latin-1)
       if (!fits(pos, len)) return bad("string out of range");
-      for (char c : b_.substr(pos, len)) append_utf8(out, static_cast<unsigned char>(c));
+      if (out != nullptr)
+        for (char c : b_.substr(pos, len)) append_utf8(*out, static_cast<unsigned char>(c));
       return true;
     }
     if (len > table_ / 2 || !fits(pos, len * 2)) return bad("string out of range");
+    if (out == nullptr) return true;
     for (std::uint64_t i = 0; i < len; ++i) {
       auto unit = static_cast<std::uint32_t>(be(b_.substr(pos + 2 * i, 2)));
       if (unit >= 0xD800 && unit <= 0xDBFF && i + 1 < len) {
         auto next = static_cast<std::uint32_t>(be(b_.substr(pos + 2 * (i + 1), 2)));
         if (next >= 0xDC00 && next <= 0xDFFF) {
-          append_utf8(out, 0x10000 + ((unit - 0xD800) << 10) + (next - 0xDC00));
+          append_utf8(*out, 0x10000 + ((unit - 0xD800) << 10) + (next - 0xDC00));
           ++i;
           continue;
         }
       }
-      append_utf8(out, (unit >= 0xD800 && unit <= 0xDFFF) ? 0xFFFD : unit);
+      append_utf8(*out, (unit >= 0xD800 && unit <= 0xDFFF) ? 0xFFFD : unit);
     }
     return true;
   }
 
-  bool object(std::uint64_t index, int depth, PlistNode& node) {
+  // Parses one object into `node`, or only checks it (and everything under it) when null.
+  bool object(std::uint64_t index, int depth, PlistNode* node) {
     if (depth > kMaxDepth) return bad("nesting too deep");
     if (++nodes_ > kMaxNodes) return bad("expands to too many objects");
-    std::uint64_t pos = be(b_.substr(table_ + index * offset_size_, offset_size_));
+    std::uint64_t pos = offset(index);
     if (pos < 8 || pos >= table_) return bad("object offset out of range");
     auto marker = static_cast<unsigned char>(b_[pos++]);
     unsigned type = marker >> 4, low = marker & 0xF;
+    PlistNode& n = node != nullptr ? *node : scratch_node_;  // only checking: a throwaway
     switch (type) {
       case 0x0:
         if (low == 8 || low == 9) {
-          node.type = PLIST_BOOLEAN;
-          node.boolean = low == 9;
+          n.type = PLIST_BOOLEAN;
+          n.boolean = low == 9;
           return true;
         }
         if (low == 0 || low == 0xF) return true;  // null / fill
@@ -138,8 +205,8 @@ class BinaryPlistParser {
         if (low > 4 || !fits(pos, std::uint64_t{1} << low)) return bad("bad integer");
         std::uint64_t bytes = std::uint64_t{1} << low;
         // 16-byte integers keep their low 64 bits; 8-byte ones are signed.
-        node.type = PLIST_UINT;
-        node.integer = static_cast<std::int64_t>(
+        n.type = PLIST_UINT;
+        n.integer = static_cast<std::int64_t>(
             be(b_.substr(pos + (bytes > 8 ? bytes - 8 : 0), bytes > 8 ? 8 : bytes)));
         return true;
       }
@@ -158,26 +225,26 @@ class BinaryPlistParser {
         } else {
           std::memcpy(&value, &raw, 8);
         }
-        node.type = type == 0x2 ? PLIST_REAL : PLIST_DATE;
-        node.real = value;
+        n.type = type == 0x2 ? PLIST_REAL : PLIST_DATE;
+        n.real = value;
         return true;
       }
       case 0x4: {
         std::uint64_t len = 0;
         if (!length(low, pos, len)) return false;
         if (!fits(pos, len)) return bad("data out of range");
-        node.type = PLIST_DATA;
-        node.bytes.assign(b_.substr(pos, len));
+        n.type = PLIST_DATA;
+        if (node != nullptr) node->bytes.assign(b_.substr(pos, len));
         return true;
       }
       case 0x5:
       case 0x6:
-        node.type = PLIST_STRING;
-        return string_object(type, low, pos, node.bytes);
+        n.type = PLIST_STRING;
+        return string_object(type, low, pos, node != nullptr ? &node->bytes : nullptr);
       case 0x8:
         if (!fits(pos, low + 1)) return bad("bad UID");
-        node.type = PLIST_UID;
-        node.integer = static_cast<std::int64_t>(be(b_.substr(pos, low + 1)));
+        n.type = PLIST_UID;
+        n.integer = static_cast<std::int64_t>(be(b_.substr(pos, low + 1)));
         return true;
       case 0xA:
       case 0xC:
@@ -190,25 +257,24 @@ class BinaryPlistParser {
         std::uint64_t slot = index;
         if (on_path_[slot]) return bad("reference cycle");
         on_path_[slot] = true;
-        node.type = type == 0xD ? PLIST_DICT : PLIST_ARRAY;
-        auto ref = [&](std::uint64_t i) { return be(b_.substr(pos + i * ref_size_, ref_size_)); };
+        n.type = type == 0xD ? PLIST_DICT : PLIST_ARRAY;
         for (std::uint64_t i = 0; i < count; ++i) {
-          std::uint64_t value_ref = ref(type == 0xD ? count + i : i);
+          std::uint64_t value_ref = ref(pos, type == 0xD ? count + i : i);
           if (value_ref >= objects_) return bad("bad object reference");
           if (type == 0xD) {
-            std::uint64_t key_ref = ref(i);
+            std::uint64_t key_ref = ref(pos, i);
             if (key_ref >= objects_) return bad("bad object reference");
-            std::uint64_t key_pos = be(b_.substr(table_ + key_ref * offset_size_, offset_size_));
+            std::uint64_t key_pos = offset(key_ref);
             if (key_pos < 8 || key_pos >= table_) return bad("object offset out of range");
             auto key_marker = static_cast<unsigned char>(b_[key_pos]);
             unsigned key_type = key_marker >> 4;
             if (key_type != 0x5 && key_type != 0x6) return bad("dictionary key is not a string");
-            std::string key;
+            std::string* key = nullptr;
+            if (node != nullptr) key = &node->keys.emplace_back();
             if (!string_object(key_type, key_marker & 0xF, key_pos + 1, key)) return false;
-            node.keys.push_back(std::move(key));
           }
-          node.children.emplace_back();
-          if (!object(value_ref, depth + 1, node.children.back())) return false;
+          PlistNode* child = node != nullptr ? &node->children.emplace_back() : nullptr;
+          if (!object(value_ref, depth + 1, child)) return false;
         }
         on_path_[slot] = false;
         return true;
@@ -220,9 +286,11 @@ class BinaryPlistParser {
 
   std::string_view b_;
   unsigned offset_size_ = 0, ref_size_ = 0;
-  std::uint64_t objects_ = 0, table_ = 0, nodes_ = 0;
+  std::uint64_t objects_ = 0, top_ = 0, table_ = 0, nodes_ = 0;
   std::vector<bool> on_path_;
   std::string problem_;
+  std::string scratch_;
+  PlistNode scratch_node_;
 };
 
 // XML plists: libplist parses them (it refuses NUL characters), then they are copied into the
@@ -426,10 +494,10 @@ std::optional<Plist> Plist::parse(std::string_view bytes, std::string& error) {
     return std::nullopt;
   }
   Plist out;
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "bplist00", 8) == 0) {
-    auto root = BinaryPlistParser(bytes).parse(error);
-    if (!root) return std::nullopt;
-    out.root_ = std::make_shared<const PlistNode>(std::move(*root));
+  if (is_binary(bytes)) {
+    auto root = std::make_shared<PlistNode>();
+    if (!BinaryPlistParser(bytes).parse(root.get(), error)) return std::nullopt;
+    out.root_ = std::move(root);
     return out;
   }
   plist_t root = nullptr;
@@ -441,6 +509,42 @@ std::optional<Plist> Plist::parse(std::string_view bytes, std::string& error) {
   out.root_ = std::make_shared<const PlistNode>(from_libplist(root, 0));
   plist_free(root);
   return out;
+}
+
+bool read_archived_scalars(std::string_view bytes, std::size_t index,
+                           std::span<const std::string_view> keys, std::span<PlistNode> values) {
+  for (auto& v : values) v = PlistNode{};
+  auto take = [](PlistRef v) {
+    const PlistNode* n = v.node();
+    bool scalar = n != nullptr && (n->type == PLIST_UINT || n->type == PLIST_UID ||
+                                   n->type == PLIST_REAL || n->type == PLIST_DATE);
+    return scalar ? *n : PlistNode{};
+  };
+  std::string error;
+  if (bytes.size() > kMaxPlistBytes || !is_binary(bytes)) {
+    auto plist = Plist::parse(bytes, error);
+    if (!plist) return false;
+    PlistRef object = plist->root()["$objects"].at(index);
+    if (!object.is_dict()) return false;
+    for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i)
+      values[i] = take(object[keys[i]]);
+    return true;
+  }
+  BinaryPlistParser parser(bytes);
+  if (!parser.parse(nullptr, error)) return false;
+  constexpr std::string_view kObjects[] = {"$objects"};
+  std::optional<std::uint64_t> objects;
+  parser.members(parser.top(), kObjects, {&objects, 1});
+  auto object = objects ? parser.element(*objects, index) : std::nullopt;
+  std::array<std::optional<std::uint64_t>, 16> few;
+  std::vector<std::optional<std::uint64_t>> many;
+  if (keys.size() > few.size()) many.resize(keys.size());
+  std::span<std::optional<std::uint64_t>> found =
+      many.empty() ? std::span(few).first(keys.size()) : std::span(many);
+  if (!object || !parser.members(*object, keys, found)) return false;
+  for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i)
+    if (found[i]) parser.scalar(*found[i], values[i]);
+  return true;
 }
 
 }  // namespace vigil::core

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,6 +61,7 @@ class PlistRef {
 
   /// JSON form: dates as "YYYY-MM-DD HH:MM:SS.ffffff", data as base64, UIDs as integers.
   [[nodiscard]] Json to_json() const;
+  [[nodiscard]] const PlistNode* node() const { return node_; }
 
  private:
   const PlistNode* node_ = nullptr;
@@ -75,6 +77,14 @@ class Plist {
  private:
   std::shared_ptr<const PlistNode> root_;
 };
+
+/// Reads members of the dictionary `$objects[index]` of an NSKeyedArchiver plist without building
+/// its tree when it is binary (Manifest.db holds one such MBFile blob per file of the backup).
+/// False exactly when Plist::parse fails or that object is not a dictionary; otherwise `values[i]`
+/// is the first member named `keys[i]` when that is an integer, UID, real or date (else it stays
+/// PLIST_NONE). Read them through PlistRef.
+bool read_archived_scalars(std::string_view bytes, std::size_t index,
+                           std::span<const std::string_view> keys, std::span<PlistNode> values);
 
 std::string base64_encode(std::string_view bytes);
 

@@ -105,8 +105,14 @@ bool apply_wal(std::string& db, std::string_view wal) {
   return true;
 }
 
+namespace {
+int mutex_flag(Database::Threads threads) {
+  return threads == Database::Threads::shared ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX;
+}
+}  // namespace
+
 std::optional<Database> Database::open_evidence(const std::filesystem::path& path,
-                                                std::string& error) {
+                                                std::string& error, Threads threads) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     error = "not a file";
@@ -123,7 +129,7 @@ std::optional<Database> Database::open_evidence(const std::filesystem::path& pat
       return std::nullopt;
     }
     bool applied = apply_wal(*image, *wal);
-    auto db = open_image(std::move(*image), error);
+    auto db = open_image(std::move(*image), error, threads);
     if (db) db->wal_applied_ = applied;
     return db;
   }
@@ -132,7 +138,7 @@ std::optional<Database> Database::open_evidence(const std::filesystem::path& pat
   std::string uri =
       "file:" + uri_escape(std::filesystem::absolute(path).string()) + "?mode=ro&immutable=1";
   int rc = sqlite3_open_v2(uri.c_str(), &raw,
-                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | mutex_flag(threads), nullptr);
   db.db_.reset(raw);
   if (rc != SQLITE_OK) {
     error = raw ? sqlite3_errmsg(raw) : "out of memory";
@@ -147,7 +153,8 @@ std::optional<Database> Database::open_evidence(const std::filesystem::path& pat
   return db;
 }
 
-std::optional<Database> Database::open_image(std::string image, std::string& error) {
+std::optional<Database> Database::open_image(std::string image, std::string& error,
+                                             Threads threads) {
   // A WAL-mode header (bytes 18/19 = 2) would make SQLite look for a WAL: the image already
   // holds the committed WAL pages, so mark it as a rollback-journal database.
   if (image.size() >= 100 && image.compare(0, 16, std::string_view("SQLite format 3\0", 16)) == 0) {
@@ -156,7 +163,7 @@ std::optional<Database> Database::open_image(std::string image, std::string& err
   }
   Database db;
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | mutex_flag(threads), nullptr);
   db.db_.reset(raw);
   if (rc != SQLITE_OK) {
     error = "cannot open an in-memory database";

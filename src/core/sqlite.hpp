@@ -2,8 +2,9 @@
 // locks, no journal, nothing created beside it) unless a `-wal` file sits next to it; then the
 // database and its WAL are read into memory, the committed WAL frames applied to the pages, and
 // the result opened from memory — the WAL's rows are seen and nothing touches the disk.
-// Connections are serialised (SQLITE_OPEN_FULLMUTEX): modules running in parallel share the
-// backup's Manifest.db connection.
+// A connection used by one thread at a time takes no locks (SQLITE_OPEN_NOMUTEX: SQLite would
+// otherwise lock on every column read); a shared one is serialised (SQLITE_OPEN_FULLMUTEX):
+// modules running in parallel share the backup's Manifest.db connection.
 #pragma once
 
 #include <sqlite3.h>
@@ -22,12 +23,16 @@ class Statement;
 
 class Database {
  public:
+  /// Whether the connection is used by one thread at a time, or by several at once.
+  enum class Threads { one, shared };
+
   /// Opens evidence read-only (see above). nullopt with `error` set when it is not a readable
   /// SQLite database.
   static std::optional<Database> open_evidence(const std::filesystem::path& path,
-                                               std::string& error);
+                                               std::string& error, Threads threads = Threads::one);
   /// Opens a database image held in memory (a decrypted file, a WAL-applied copy), read-only.
-  static std::optional<Database> open_image(std::string image, std::string& error);
+  static std::optional<Database> open_image(std::string image, std::string& error,
+                                            Threads threads = Threads::one);
 
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;

@@ -55,9 +55,6 @@ std::string_view path_basename(std::string_view path) noexcept {
   return pos == std::string_view::npos ? path : path.substr(pos + 1);
 }
 
-namespace {
-// Length of the well-formed UTF-8 sequence starting at s[i] (Unicode table 3-7: no overlong
-// forms, no surrogates, nothing above U+10FFFF), or 0 when it is not well-formed.
 size_t utf8_sequence_length(std::string_view s, size_t i) noexcept {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
@@ -83,13 +80,30 @@ size_t utf8_sequence_length(std::string_view s, size_t i) noexcept {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
   return len;
 }
-}  // namespace
+
+bool is_utf8(std::string_view bytes) noexcept {
+  for (size_t i = 0; i < bytes.size();) {
+    size_t len = static_cast<unsigned char>(bytes[i]) < 0x80 ? 1 : utf8_sequence_length(bytes, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
 
 namespace {
 std::string escape(std::string_view bytes, bool controls) {
+  // Most evidence text is plain printable ASCII: copied in one go.
+  size_t plain = 0;
+  while (plain < bytes.size()) {
+    auto c = static_cast<unsigned char>(bytes[plain]);
+    if (c >= 0x80 || (controls && c < 0x20 && c != '\t')) break;
+    ++plain;
+  }
+  if (plain == bytes.size()) return std::string(bytes);
   std::string out;
   out.reserve(bytes.size());
-  for (size_t i = 0; i < bytes.size();) {
+  out.append(bytes.substr(0, plain));
+  for (size_t i = plain; i < bytes.size();) {
     size_t len = utf8_sequence_length(bytes, i);
     unsigned char c = static_cast<unsigned char>(bytes[i]);
     if (len == 0 || (controls && len == 1 && c < 0x20 && c != '\t')) {

@@ -34,5 +34,10 @@ std::string_view path_basename(std::string_view path) noexcept;
 std::string printable(std::string_view bytes);
 /// Valid UTF-8 for record fields: only invalid UTF-8 sequences become \xNN (newlines stay).
 std::string utf8_or_escaped(std::string_view bytes);
+/// Whether `bytes` is well-formed UTF-8 (what utf8_or_escaped leaves as it is).
+bool is_utf8(std::string_view bytes) noexcept;
+/// Length of the well-formed UTF-8 sequence starting at s[i] (Unicode table 3-7: no overlong
+/// forms, no surrogates, nothing above U+10FFFF), or 0 when it is not well-formed.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 
 }  // namespace vigil::core

@@ -45,8 +45,10 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
       std::optional<report::JsonRecordFile> file;
       if (options.output)
         file.emplace(*options.output / (std::string(spec.slug) + ".json"), spec.object_result);
-      modules::ModuleContext ctx(std::string(spec.slug), std::string(spec.name), backup, iocs,
-                                 file ? &*file : nullptr);
+      std::optional<report::ModuleTimeline> events;
+      if (options.timeline != nullptr) events.emplace(*options.timeline, spec.slug, spec.name);
+      modules::ModuleContext ctx(std::string(spec.slug), backup, iocs, file ? &*file : nullptr,
+                                 events ? &*events : nullptr);
       report::ModuleOutcome& out = outcomes[i];
       out.spec = &spec;
       try {
@@ -57,8 +59,9 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
         out.failure = "unknown error";
       }
       if (file && !file->close()) ctx.warn("could not write " + std::string(spec.slug) + ".json");
+      if (events) events->close();
       out.records = ctx.records;
-      out.events = std::move(ctx.events);
+      out.timeline_events = ctx.timeline_events;
       out.alerts = std::move(ctx.alerts);
       out.urls = std::move(ctx.urls);
       out.warnings = std::move(ctx.warnings);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "indicators/indicator_set.hpp"
+#include "report/timeline.hpp"
 #include "report/writers.hpp"
 #include "vfs/ios_backup.hpp"
 
@@ -16,6 +17,7 @@ namespace vigil::engine {
 
 struct RunOptions {
   std::optional<std::filesystem::path> output;  ///< where `<slug>.json` files go
+  report::Timeline* timeline = nullptr;         ///< receives the events (null: only counted)
   std::vector<std::string> modules;             ///< only these slugs (empty: all)
   unsigned jobs = 0;                            ///< 0: one per core
   /// Called (from worker threads, serialised) when a module starts or finishes.

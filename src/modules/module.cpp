@@ -43,6 +43,14 @@ Json iso_or_null(std::optional<Micros> t) {
   return core::format_iso(*t);
 }
 
+const Json& field(const Json& record, std::string_view key) {
+  static const Json kAbsent;
+  if (!record.is_object()) return kAbsent;
+  for (const auto& [name, value] : record.get_ref<const Json::object_t&>())
+    if (name == key) return value;
+  return kAbsent;
+}
+
 Json matched_indicator_json(const indicators::IndicatorSet& set, const indicators::Match& match) {
   const auto& indicator = *match.indicator;
   Json out;
@@ -65,18 +73,25 @@ Json matched_indicator_json(const indicators::IndicatorSet& set, const indicator
   return out;
 }
 
-ModuleContext::ModuleContext(std::string slug, std::string name, const vfs::IosBackup& backup,
-                             const indicators::IndicatorSet* iocs, RecordSink* sink)
-    : slug_(std::move(slug)), name_(std::move(name)), backup_(backup), iocs_(iocs), sink_(sink) {}
+ModuleContext::ModuleContext(std::string slug, const vfs::IosBackup& backup,
+                             const indicators::IndicatorSet* iocs, RecordSink* record_sink,
+                             TimelineSink* timeline_sink)
+    : slug_(std::move(slug)),
+      backup_(backup),
+      iocs_(iocs),
+      records_(record_sink),
+      timeline_(timeline_sink) {}
 
 void ModuleContext::emit(const Json& record) {
   ++records;
-  if (sink_ != nullptr) sink_->write(record);
+  if (records_ != nullptr) records_->write(record);
 }
 
-void ModuleContext::timeline(std::optional<Micros> when, std::string event, std::string data) {
+void ModuleContext::timeline(std::optional<Micros> when, std::string_view event,
+                             std::string_view data) {
   if (!when) return;
-  events.push_back(TimelineEvent{*when, name_, std::move(event), std::move(data)});
+  ++timeline_events;
+  if (timeline_ != nullptr) timeline_->add(*when, event, data);
 }
 
 void ModuleContext::alert(Level level, std::string message, std::optional<Micros> event_time,

@@ -34,6 +34,7 @@ struct Alert {
   Json matched_indicator;  ///< null, or {value, type, name, malware, source, stix2_file_name}
 };
 
+/// One timeline entry with its module, as a TimelineSink's events are captured (tests, tools).
 struct TimelineEvent {
   Micros timestamp = 0;
   std::string module;  ///< MVT class name ("SMS"): the timeline's Plugin column
@@ -57,10 +58,19 @@ class RecordSink {
   virtual void write(const Json& record) = 0;
 };
 
+/// Per-module sink for timeline events; the engine merges them into the sorted timeline.
+class TimelineSink {
+ public:
+  virtual ~TimelineSink() = default;
+  virtual void add(Micros when, std::string_view event, std::string_view data) = 0;
+};
+
 class ModuleContext {
  public:
-  ModuleContext(std::string slug, std::string name, const vfs::IosBackup& backup,
-                const indicators::IndicatorSet* iocs, RecordSink* sink);
+  /// The sinks may be null: records and events are then only counted.
+  ModuleContext(std::string slug, const vfs::IosBackup& backup,
+                const indicators::IndicatorSet* iocs, RecordSink* record_sink,
+                TimelineSink* timeline_sink);
 
   [[nodiscard]] const vfs::IosBackup& backup() const { return backup_; }
   /// The loaded indicators, or null when none are loaded (heuristics still run).
@@ -70,7 +80,7 @@ class ModuleContext {
   /// One result record, written to `<slug>.json` in the order emitted.
   void emit(const Json& record);
   /// A timeline entry; nothing when `when` is empty.
-  void timeline(std::optional<Micros> when, std::string event, std::string data);
+  void timeline(std::optional<Micros> when, std::string_view event, std::string_view data);
   void alert(Level level, std::string message, std::optional<Micros> event_time, const Json& event,
              const indicators::Match* match = nullptr);
   void url(UrlResult result);
@@ -99,7 +109,7 @@ class ModuleContext {
 
   // Results, read by the engine after run().
   std::size_t records = 0;
-  std::vector<TimelineEvent> events;
+  std::size_t timeline_events = 0;
   std::vector<Alert> alerts;
   std::vector<UrlResult> urls;
   std::vector<std::string> warnings;
@@ -107,10 +117,10 @@ class ModuleContext {
 
  private:
   std::string slug_;
-  std::string name_;
   const vfs::IosBackup& backup_;
   const indicators::IndicatorSet* iocs_;
-  RecordSink* sink_;
+  RecordSink* records_;
+  TimelineSink* timeline_;
 };
 
 struct ModuleSpec {
@@ -130,5 +140,9 @@ Json matched_indicator_json(const indicators::IndicatorSet& set, const indicator
 
 /// An ISO string, or null when the time is empty: the shape record fields use.
 Json iso_or_null(std::optional<Micros> t);
+
+/// A member of a record (an object), or null when absent: a lookup that neither copies nor adds
+/// it, unlike `record.value(key, …)` and `record[key]`.
+const Json& field(const Json& record, std::string_view key);
 
 }  // namespace vigil::modules

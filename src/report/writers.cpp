@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
-#include <tuple>
 
-#include "core/text.hpp"
+#include "core/json_out.hpp"
+#include "core/time.hpp"
 
 namespace vigil::report {
 
@@ -16,50 +15,70 @@ std::string dump(const Json& value, int indent) {
   return value.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
-JsonRecordFile::JsonRecordFile(fs::path path, bool single_object)
-    : path_(std::move(path)), single_object_(single_object) {}
+BufferedFile::~BufferedFile() { close(); }
 
-JsonRecordFile::~JsonRecordFile() { close(); }
-
-void JsonRecordFile::write(const Json& record) {
-  if (failed_) return;
-  if (file_ == nullptr) {
-    file_ = std::fopen(path_.c_str(), "wb");
-    if (file_ == nullptr) {
-      failed_ = true;
-      return;
-    }
-    if (!single_object_) std::fputs("[\n", file_);
-  }
-  if (single_object_) {
-    if (count_++ == 0) std::fputs(dump(record, 4).c_str(), file_);
-    return;
-  }
-  // One compact record per line: valid JSON, greppable, and no re-indentation pass per record.
-  std::string text = dump(record, -1);
-  if (count_++ != 0) std::fputs(",\n", file_);
-  std::fwrite(text.data(), 1, text.size(), file_);
-}
-
-bool JsonRecordFile::close() {
-  if (file_ == nullptr) return !failed_;
-  if (!single_object_) std::fputs("\n]", file_);
-  std::fputs("\n", file_);
-  bool ok = std::ferror(file_) == 0;
-  ok = std::fclose(file_) == 0 && ok;
-  file_ = nullptr;
-  failed_ = failed_ || !ok;
+bool BufferedFile::open(const fs::path& path) {
+  file_ = std::fopen(path.c_str(), "wb");
+  failed_ = file_ == nullptr;
   return !failed_;
 }
 
-std::string csv_field(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
+void BufferedFile::flush() {
+  if (file_ != nullptr && !buffer_.empty() &&
+      std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
+    failed_ = true;
+  buffer_.clear();
+}
+
+bool BufferedFile::close() {
+  flush();
+  if (file_ != nullptr) {
+    failed_ = std::fclose(file_) != 0 || failed_;
+    file_ = nullptr;
   }
+  return !failed_;
+}
+
+JsonRecordFile::JsonRecordFile(fs::path path, bool single_object)
+    : path_(std::move(path)), single_object_(single_object) {}
+
+void JsonRecordFile::write(const Json& record) {
+  if (failed_) return;
+  if (!file_.is_open()) {
+    if (!file_.open(path_)) {
+      failed_ = true;
+      return;
+    }
+    if (!single_object_) file_.buffer() += "[\n";
+  }
+  if (single_object_) {
+    if (count_++ == 0) file_.buffer() += dump(record, 4);
+    return;
+  }
+  // One compact record per line: valid JSON, greppable, and no re-indentation pass per record.
+  if (count_++ != 0) file_.buffer() += ",\n";
+  core::append_json(file_.buffer(), record);
+  file_.maybe_flush();
+}
+
+bool JsonRecordFile::close() {
+  if (!file_.is_open()) return !failed_;
+  if (!single_object_) file_.buffer() += "\n]";
+  file_.buffer() += "\n";
+  failed_ = !file_.close() || failed_;
+  return !failed_;
+}
+
+void append_csv_field(std::string& out, std::string_view value) {
   out += '"';
-  return out;
+  for (std::size_t quote = value.find('"'); quote != std::string_view::npos;
+       quote = value.find('"')) {
+    out.append(value.substr(0, quote + 1));
+    out += '"';
+    value.remove_prefix(quote + 1);
+  }
+  out.append(value);
+  out += '"';
 }
 
 bool write_text(const fs::path& path, const std::string& text) {
@@ -77,45 +96,6 @@ Json alert_json(const modules::Alert& alert) {
   out["event"] = alert.event;
   out["matched_indicator"] = alert.matched_indicator;
   return out;
-}
-
-std::vector<modules::TimelineEvent> merged_timeline(const std::vector<ModuleOutcome>& outcomes) {
-  std::vector<modules::TimelineEvent> all;
-  for (const auto& o : outcomes) all.insert(all.end(), o.events.begin(), o.events.end());
-  auto key = [](const modules::TimelineEvent& e) {
-    return std::tie(e.timestamp, e.module, e.event, e.data);
-  };
-  std::sort(all.begin(), all.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
-  all.erase(std::unique(all.begin(), all.end()), all.end());
-  return all;
-}
-
-bool write_timeline_csv(const fs::path& path, const std::vector<modules::TimelineEvent>& events) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n";
-  for (const auto& e : events)
-    out << csv_field(core::format_iso(e.timestamp)) << ',' << csv_field(e.module) << ','
-        << csv_field(e.event) << ',' << csv_field(core::utf8_or_escaped(e.data)) << "\r\n";
-  return static_cast<bool>(out);
-}
-
-bool write_timeline_jsonl(const fs::path& path, const std::vector<modules::TimelineEvent>& events,
-                          const std::vector<ModuleOutcome>& outcomes) {
-  std::map<std::string, std::string> slug_of;
-  for (const auto& o : outcomes) slug_of[std::string(o.spec->name)] = std::string(o.spec->slug);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  for (const auto& e : events) {
-    std::string iso = core::format_iso(e.timestamp);
-    Json line;
-    line["message"] = e.data;
-    line["datetime"] = iso.substr(0, 10) + "T" + iso.substr(11) + "+00:00";
-    line["timestamp"] = e.timestamp;
-    line["timestamp_desc"] = e.event;
-    line["data_type"] = "vigil:ios:" + slug_of[e.module];
-    line["module"] = e.module;
-    out << dump(line, -1) << '\n';
-  }
-  return static_cast<bool>(out);
 }
 
 bool write_alerts(const fs::path& dir, const std::vector<ModuleOutcome>& outcomes) {
@@ -136,28 +116,53 @@ bool write_alerts(const fs::path& dir, const std::vector<ModuleOutcome>& outcome
   if (!all.empty()) ok = write_text(dir / "alerts.json", dump(all, 4) + "\n") && ok;
   std::stable_sort(timed.begin(), timed.end(),
                    [](const auto* a, const auto* b) { return *a->event_time < *b->event_time; });
-  std::ofstream csv(dir / "alerts_timeline.csv", std::ios::binary | std::ios::trunc);
-  csv << "\"Event Time\",\"Module\",\"Message\",\"Event\"\r\n";
-  for (const auto* a : timed)
-    csv << csv_field(core::format_iso(*a->event_time)) << ',' << csv_field(a->module) << ','
-        << csv_field(a->message) << ',' << csv_field(dump(a->event, -1)) << "\r\n";
-  return ok && static_cast<bool>(csv);
+  BufferedFile csv;
+  ok = csv.open(dir / "alerts_timeline.csv") && ok;
+  std::string& text = csv.buffer();
+  text += "\"Event Time\",\"Module\",\"Message\",\"Event\"\r\n";
+  for (const auto* a : timed) {
+    append_csv_field(text, core::format_iso(*a->event_time));
+    text += ',';
+    append_csv_field(text, a->module);
+    text += ',';
+    append_csv_field(text, a->message);
+    text += ',';
+    append_csv_field(text, dump(a->event, -1));
+    text += "\r\n";
+  }
+  return csv.close() && ok;
 }
 
 bool write_urls(const fs::path& path, const std::vector<ModuleOutcome>& outcomes) {
-  Json all = Json::array();
+  // dump(array, 4) of {url, expanded_url, timestamp, source, shortened} objects, one at a time.
+  BufferedFile file;
+  bool any = false;
   for (const auto& o : outcomes)
     for (const auto& u : o.urls) {
-      Json j;
-      j["url"] = u.url;
-      j["expanded_url"] = u.expanded_url ? Json(*u.expanded_url) : Json(nullptr);
-      j["timestamp"] = modules::iso_or_null(u.timestamp);
-      j["source"] = u.source;
-      j["shortened"] = u.shortened;
-      all.push_back(std::move(j));
+      if (!any && !file.open(path)) return false;
+      std::string& out = file.buffer();
+      out += any ? ",\n    {\n        \"url\": " : "[\n    {\n        \"url\": ";
+      any = true;
+      core::append_json_string(out, u.url);
+      out += ",\n        \"expanded_url\": ";
+      if (u.expanded_url)
+        core::append_json_string(out, *u.expanded_url);
+      else
+        out += "null";
+      out += ",\n        \"timestamp\": ";
+      if (u.timestamp)
+        core::append_json_string(out, core::format_iso(*u.timestamp));
+      else
+        out += "null";
+      out += ",\n        \"source\": ";
+      core::append_json_string(out, u.source);
+      out += ",\n        \"shortened\": ";
+      out += u.shortened ? "true\n    }" : "false\n    }";
+      file.maybe_flush();
     }
-  if (all.empty()) return true;
-  return write_text(path, dump(all, 4) + "\n");
+  if (!any) return true;
+  file.buffer() += "\n]\n";
+  return file.close();
 }
 
 }  // namespace vigil::report

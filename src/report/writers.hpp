@@ -1,6 +1,7 @@
 // Output files of a check (docs/output.md): per-module records streamed as JSON arrays, and the
-// merged timeline, alerts and URL list written once the modules are done. Everything written is
-// deterministic: sorted, no wall-clock time outside info.json and command.log.
+// alerts and URL list written once the modules are done (the timeline: report/timeline.hpp).
+// Everything written is deterministic: sorted, no wall-clock time outside info.json and
+// command.log.
 #pragma once
 
 #include <cstdio>
@@ -14,12 +15,36 @@ namespace vigil::report {
 
 inline constexpr const char* kOutputSchemaVersion = "1.0";
 
+/// An output file written through a large buffer: append to buffer(), then call maybe_flush().
+class BufferedFile {
+ public:
+  BufferedFile() = default;
+  ~BufferedFile();
+  BufferedFile(const BufferedFile&) = delete;
+  BufferedFile& operator=(const BufferedFile&) = delete;
+  /// Creates or truncates the file; false when it cannot be (what is appended is then dropped).
+  bool open(const std::filesystem::path& path);
+  [[nodiscard]] bool is_open() const { return file_ != nullptr; }
+  std::string& buffer() { return buffer_; }
+  void maybe_flush() {
+    if (buffer_.size() >= kFlushBytes) flush();
+  }
+  /// Writes what is buffered and closes; false when anything could not be written.
+  bool close();
+
+ private:
+  static constexpr std::size_t kFlushBytes = 1u << 20;
+  void flush();
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+  bool failed_ = false;
+};
+
 /// Streams one module's records to `<dir>/<slug>.json`: a JSON array with one compact record per
 /// line (an object result is indented). Created on the first record: no records, no file.
 class JsonRecordFile final : public modules::RecordSink {
  public:
   JsonRecordFile(std::filesystem::path path, bool single_object);
-  ~JsonRecordFile() override;
   JsonRecordFile(const JsonRecordFile&) = delete;
   JsonRecordFile& operator=(const JsonRecordFile&) = delete;
   void write(const modules::Json& record) override;
@@ -29,7 +54,7 @@ class JsonRecordFile final : public modules::RecordSink {
  private:
   std::filesystem::path path_;
   bool single_object_;
-  std::FILE* file_ = nullptr;
+  BufferedFile file_;
   std::size_t count_ = 0;
   bool failed_ = false;
 };
@@ -40,7 +65,7 @@ std::string dump(const modules::Json& value, int indent);
 struct ModuleOutcome {
   const modules::ModuleSpec* spec = nullptr;
   std::size_t records = 0;
-  std::vector<modules::TimelineEvent> events;
+  std::size_t timeline_events = 0;
   std::vector<modules::Alert> alerts;
   std::vector<modules::UrlResult> urls;
   std::vector<std::string> warnings;
@@ -50,20 +75,12 @@ struct ModuleOutcome {
 
 modules::Json alert_json(const modules::Alert& alert);
 
-/// Sorts and de-duplicates the merged timeline (by time, module, event, data).
-std::vector<modules::TimelineEvent> merged_timeline(const std::vector<ModuleOutcome>& outcomes);
-
-bool write_timeline_csv(const std::filesystem::path& path,
-                        const std::vector<modules::TimelineEvent>& events);
-bool write_timeline_jsonl(const std::filesystem::path& path,
-                          const std::vector<modules::TimelineEvent>& events,
-                          const std::vector<ModuleOutcome>& outcomes);
 /// alerts.json, <slug>_detected.json, alerts_timeline.csv.
 bool write_alerts(const std::filesystem::path& dir, const std::vector<ModuleOutcome>& outcomes);
 bool write_urls(const std::filesystem::path& path, const std::vector<ModuleOutcome>& outcomes);
 bool write_text(const std::filesystem::path& path, const std::string& text);
 
-/// One CSV field, always quoted, '"' doubled.
-std::string csv_field(std::string_view value);
+/// Appends one CSV field, always quoted, '"' doubled.
+void append_csv_field(std::string& out, std::string_view value);
 
 }  // namespace vigil::report

@@ -87,7 +87,8 @@ std::optional<IosBackup> IosBackup::open(const fs::path& path, std::string& erro
   }
   if (!backup.encrypted_) {
     std::string derror;
-    auto db = core::Database::open_evidence(backup.root_ / "Manifest.db", derror);
+    auto db = core::Database::open_evidence(backup.root_ / "Manifest.db", derror,
+                                            core::Database::Threads::shared);
     if (db) backup.manifest_ = std::make_shared<core::Database>(std::move(*db));
   }
   return backup;
@@ -148,7 +149,11 @@ std::vector<BackupFile> IosBackup::find_path(std::string_view relative_path) con
 }
 
 std::vector<BackupFile> IosBackup::find_path_like(std::string_view pattern) const {
-  return query("relativePath LIKE ?", {std::string(pattern)});
+  // The LIKE runs over the relativePath index alone (a covering scan: a few MB), then the rows
+  // are fetched by path. A plain `WHERE relativePath LIKE ? ORDER BY fileID` walks the fileID
+  // index and looks up every row of the table in fileID order, reading Manifest.db many times.
+  return query("relativePath IN (SELECT relativePath FROM Files WHERE relativePath LIKE ?)",
+               {std::string(pattern)});
 }
 
 std::vector<BackupFile> IosBackup::find_domain(std::string_view domain) const {

@@ -10,6 +10,7 @@
 // database (ContactsV2.sqlite, read here directly). Why it matters: it keeps who-talked-to-whom
 // and when after the messages themselves are deleted, and a creation date far from the event
 // date shows a backfilled or altered record.
+#include <array>
 #include <cmath>
 #include <cstdio>
 
@@ -102,12 +103,23 @@ std::optional<std::string> truthy(const Json& v) {
   return std::nullopt;
 }
 
+// The record fields that name one party of an interaction.
+struct Party {
+  std::string_view display_name, resolved_name, resolved_phone_number, identifier;
+};
+constexpr Party kSender{"sender_display_name", "sender_resolved_name",
+                        "sender_resolved_phone_number", "sender_identifier"};
+constexpr Party kRecipient{"recipient_display_name", "recipient_resolved_name",
+                           "recipient_resolved_phone_number", "recipient_identifier"};
+constexpr Party kDomain{"domain_display_name", "domain_resolved_name",
+                        "domain_resolved_phone_number", "domain_identifier"};
+
 // "Name (identifier)", the identifier alone when the name is just the same number, or either.
-std::optional<std::string> describe_party(const Json& r, const std::string& prefix) {
-  auto name = truthy(r.value(prefix + "_display_name", Json()));
-  if (!name) name = truthy(r.value(prefix + "_resolved_name", Json()));
-  auto identifier = truthy(r.value(prefix + "_resolved_phone_number", Json()));
-  if (!identifier) identifier = truthy(r.value(prefix + "_identifier", Json()));
+std::optional<std::string> describe_party(const Json& r, const Party& party) {
+  auto name = truthy(field(r, party.display_name));
+  if (!name) name = truthy(field(r, party.resolved_name));
+  auto identifier = truthy(field(r, party.resolved_phone_number));
+  if (!identifier) identifier = truthy(field(r, party.identifier));
   if (name && identifier) {
     std::string digits = digits_of(*name);
     if (!digits.empty() && digits == digits_of(*identifier)) return identifier;
@@ -226,30 +238,39 @@ void run(ModuleContext& ctx) {
   std::vector<bool> loaded(apps.size(), false);
   // Contact aggregates repeat on every interaction of a contact: one event each.
   std::unordered_set<std::string> contact_events;
+  std::string event_text, event_key;
+  // Which kDateFields entry each column is (std::size(kDateFields): not a date).
+  std::array<std::size_t, std::size(columns)> date_of{};
+  for (std::size_t k = 0; k < std::size(columns); ++k) {
+    date_of[k] = std::size(kDateFields);
+    for (std::size_t d = 0; d < std::size(kDateFields); ++d)
+      if (kDateFields[d] == columns[k].first) date_of[k] = d;
+  }
 
   while (row->step()) {
-    Json r;
+    // Built member by member (the names are distinct): no lookups while the record grows.
+    Json r = Json::object();
+    auto& members = r.get_ref<Json::object_t&>();
+    members.reserve(std::size(columns) + 6);
     std::optional<core::Micros> times[std::size(kDateFields)];
     for (int k = 0; k < static_cast<int>(std::size(columns)); ++k) {
-      std::string_view name = columns[static_cast<std::size_t>(k)].first;
-      std::size_t date = std::size(kDateFields);
-      for (std::size_t d = 0; d < std::size(kDateFields); ++d)
-        if (kDateFields[d] == name) date = d;
+      std::string name(columns[static_cast<std::size_t>(k)].first);
+      std::size_t date = date_of[static_cast<std::size_t>(k)];
       if (date == std::size(kDateFields)) {
-        r[std::string(name)] = column_json(*row, k);
+        members.emplace_back(std::move(name), column_json(*row, k));
       } else if (row->type(k) == SQLITE_TEXT) {  // already text: kept as it is
-        r[std::string(name)] = column_json(*row, k);
+        members.emplace_back(std::move(name), column_json(*row, k));
         times[date] = core::parse_iso(row->bytes(k));
       } else {
         times[date] = cocoa_column(*row, k);
-        r[std::string(name)] = iso_or_null(times[date]);
+        members.emplace_back(std::move(name), iso_or_null(times[date]));
       }
     }
-    const Json direction = r["direction"];
+    const Json direction = field(r, "direction");
     if (direction == 0 || direction == "0") r["direction"] = "INCOMING";
     if (direction == 1 || direction == "1") r["direction"] = "OUTGOING";
 
-    const std::string bundle = json_string(r["bundle_id"]);
+    const std::string bundle = json_string(field(r, "bundle_id"));
     for (std::size_t k = 0; k < apps.size(); ++k) {
       if (bundle != apps[k].bundle_id) continue;
       if (!loaded[k]) {
@@ -275,21 +296,21 @@ void run(ModuleContext& ctx) {
     }
 
     // Timeline.
-    auto sender = describe_party(r, "sender");
-    auto recipient = describe_party(r, "recipient");
-    if (!recipient) recipient = describe_party(r, "domain");
-    const std::string dir = json_string(r["direction"]);
-    std::string data = "[" + py_str(r["bundle_id"]) + "]";
-    if (auto account = truthy(r["account"])) data += " " + *account;
-    if (auto d = truthy(r["direction"])) data += " " + *d;
+    auto sender = describe_party(r, kSender);
+    auto recipient = describe_party(r, kRecipient);
+    if (!recipient) recipient = describe_party(r, kDomain);
+    const std::string dir = json_string(field(r, "direction"));
+    std::string data = "[" + py_str(field(r, "bundle_id")) + "]";
+    if (auto account = truthy(field(r, "account"))) data += " " + *account;
+    if (auto d = truthy(field(r, "direction"))) data += " " + *d;
     data += " from " + (sender ? *sender : dir == "OUTGOING" ? "local user" : "unknown");
     data += " to " + (recipient ? *recipient : dir == "INCOMING" ? "local user" : "unknown");
-    if (auto group = truthy(r["group_name"])) data += " (group: " + *group + ")";
-    if (auto content = truthy(r["content"])) data += ": " + *content;
+    if (auto group = truthy(field(r, "group_name"))) data += " (group: " + *group + ")";
+    if (auto content = truthy(field(r, "content"))) data += ": " + *content;
 
     const auto& start = times[0];
     ctx.timeline(start, "start_date", data);
-    if (r["end_date"] != r["start_date"]) ctx.timeline(times[1], "end_date", data);
+    if (field(r, "end_date") != field(r, "start_date")) ctx.timeline(times[1], "end_date", data);
     if (const auto& created = times[2]) {
       if (!start) {
         ctx.timeline(created, "interactions_creation_date", data);
@@ -306,10 +327,12 @@ void run(ModuleContext& ctx) {
         std::size_t d = 0;
         while (kDateFields[d] != e.field) ++d;
         if (!times[d]) continue;
-        std::string text = std::string(e.before) + *sender + std::string(e.after);
-        std::string key = std::to_string(*times[d]) + "|" + std::string(e.field) + "|" + text;
-        if (contact_events.insert(key).second)
-          ctx.timeline(times[d], std::string(e.field), std::move(text));
+        event_text.assign(e.before).append(*sender).append(e.after);
+        event_key.assign(std::to_string(*times[d])).append("|").append(e.field).append("|");
+        event_key += event_text;
+        if (contact_events.contains(event_key)) continue;  // the common case: no allocation
+        contact_events.insert(event_key);
+        ctx.timeline(times[d], e.field, event_text);
       }
     }
     ctx.emit(r);

@@ -2,6 +2,7 @@
 // MBFile metadata (birth, modification and status-change times, mode, owner, size) in an
 // NSKeyedArchiver blob. File paths are checked against file indicators and path parts that are
 // domain names (e.g. cookie or cache files named after a site) against domain indicators.
+#include <array>
 #include <cstdio>
 
 #include "core/text.hpp"
@@ -24,20 +25,22 @@ std::optional<core::Micros> meta_time(core::PlistRef v) {
   return std::nullopt;
 }
 
+// The MBFile object is `$objects[1]`; only these of its members are read.
+constexpr std::string_view kMbfileKeys[] = {"Birth", "LastModified", "LastStatusChange",
+                                            "Mode",  "UserID",       "Size"};
+
 std::optional<FileMeta> parse_mbfile(std::string_view blob) {
   if (blob.empty()) return std::nullopt;
-  std::string error;
-  auto plist = core::Plist::parse(blob, error);
-  if (!plist) return std::nullopt;
-  core::PlistRef file = plist->root()["$objects"].at(1);
-  if (!file.is_dict()) return std::nullopt;
+  std::array<core::PlistNode, std::size(kMbfileKeys)> values;
+  if (!core::read_archived_scalars(blob, 1, kMbfileKeys, values)) return std::nullopt;
+  auto value = [&](std::size_t i) { return core::PlistRef(&values[i]); };
   FileMeta meta;
-  meta.created = meta_time(file["Birth"]);
-  meta.modified = meta_time(file["LastModified"]);
-  meta.status_changed = meta_time(file["LastStatusChange"]);
-  meta.mode = file["Mode"].integer();
-  meta.owner = file["UserID"].integer();
-  meta.size = file["Size"].integer();
+  meta.created = meta_time(value(0));
+  meta.modified = meta_time(value(1));
+  meta.status_changed = meta_time(value(2));
+  meta.mode = value(3).integer();
+  meta.owner = value(4).integer();
+  meta.size = value(5).integer();
   return meta;
 }
 

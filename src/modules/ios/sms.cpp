@@ -92,9 +92,9 @@ void run(ModuleContext& ctx) {
     links.add_text(text);
     r["links"] = links.shown();
 
-    std::string data = py_str(r.value("service", Json())) + ": " + py_str(r.value("guid", Json())) +
-                       " \"" + escape_newlines(text) + "\" from " + py_str(r["phone_number"]) +
-                       " (" + py_str(r.value("account", Json())) + ")";
+    std::string data = py_str(field(r, "service")) + ": " + py_str(field(r, "guid")) + " \"" +
+                       escape_newlines(text) + "\" from " + py_str(field(r, "phone_number")) +
+                       " (" + py_str(field(r, "account")) + ")";
     ctx.timeline(when, "sms_received", data);
     ctx.timeline(read, "sms_read", std::move(data));
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "support/test_support.hpp"
 
 namespace vigil::core {
@@ -97,6 +99,43 @@ TEST(Plist, JsonForm) {
   ASSERT_TRUE(p) << error;
   EXPECT_EQ(p->root().to_json().dump(),
             R"({"d":"2021-07-18 00:00:00.000000","b":"AAEC","n":-5,"a":[true,1.5]})");
+}
+
+TEST(Plist, ArchivedScalarsReadInPlace) {
+  constexpr std::string_view keys[] = {"Birth", "Mode", "Size", "RelativePath", "Missing"};
+  std::array<PlistNode, std::size(keys)> values;
+  std::string blob =
+      test::read_file(test::source_dir() / "fuzz/corpus/plist_fields/mvt_file.mbfile");
+  ASSERT_TRUE(read_archived_scalars(blob, 1, keys, values));
+  EXPECT_EQ(PlistRef(&values[0]).integer(), 1610674727);
+  EXPECT_EQ(PlistRef(&values[1]).integer(), 33152);  // 0o100600
+  EXPECT_EQ(PlistRef(&values[2]).integer(), 92);
+  EXPECT_EQ(PlistRef(&values[3]).type(), PLIST_UID);  // a reference to the path string
+  EXPECT_EQ(PlistRef(&values[4]).type(), PLIST_NONE);
+
+  // Dates, reals and UIDs as the tree reads them; strings are not scalars.
+  blob = test::read_file(test::source_dir() / "fuzz/corpus/plist_fields/dates_reals_utf16.mbfile");
+  constexpr std::string_view more[] = {"Birth", "LastModified", "Mode", "UserID", "Fläche"};
+  std::array<PlistNode, std::size(more)> read;
+  ASSERT_TRUE(read_archived_scalars(blob, 1, more, read));
+  EXPECT_EQ(format_iso(*PlistRef(&read[0]).date()), "2021-07-18 12:00:00.000000");
+  EXPECT_EQ(PlistRef(&read[1]).real(), 1627953807.25);
+  EXPECT_EQ(PlistRef(&read[2]).integer(), 33188);
+  EXPECT_EQ(PlistRef(&read[3]).type(), PLIST_NONE);
+  EXPECT_EQ(PlistRef(&read[4]).integer(), 1);
+
+  // Whatever Plist::parse rejects is rejected, even far from the object read: here a cycle.
+  std::string error;
+  std::string cyclic = bplist({"\xD1\x01\x02", "\x58$objects", "\xA3\x03\x04\x05", "\x50", "\xD0",
+                               std::string("\xA1\x05", 2)});
+  EXPECT_FALSE(Plist::parse(cyclic, error));
+  EXPECT_FALSE(read_archived_scalars(cyclic, 1, keys, values));
+  std::string fine = bplist({"\xD1\x01\x02", "\x58$objects", "\xA2\x03\x04", "\x50", "\xD0"});
+  EXPECT_TRUE(Plist::parse(fine, error)) << error;
+  EXPECT_TRUE(read_archived_scalars(fine, 1, keys, values));
+  EXPECT_FALSE(read_archived_scalars(fine, 0, keys, values)) << "$objects[0] is a string";
+  EXPECT_FALSE(read_archived_scalars(fine, 2, keys, values)) << "out of range";
+  EXPECT_FALSE(read_archived_scalars("", 1, keys, values));
 }
 
 }  // namespace

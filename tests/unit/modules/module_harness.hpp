@@ -42,6 +42,19 @@ class CapturingSink final : public modules::RecordSink {
   std::vector<modules::Json>& out_;
 };
 
+class CapturingTimeline final : public modules::TimelineSink {
+ public:
+  CapturingTimeline(std::string_view module, std::vector<modules::TimelineEvent>& out)
+      : module_(module), out_(out) {}
+  void add(modules::Micros when, std::string_view event, std::string_view data) override {
+    out_.push_back(modules::TimelineEvent{when, module_, std::string(event), std::string(data)});
+  }
+
+ private:
+  std::string module_;
+  std::vector<modules::TimelineEvent>& out_;
+};
+
 inline std::filesystem::path mvt_backup() { return shared_dir() / "corpus/mvt-tests/ios_backup"; }
 
 /// MVT's generated test indicators (spec §8.1) plus `extra` (type, value) pairs.
@@ -70,10 +83,9 @@ inline ModuleRun run_module(std::string_view slug, const std::filesystem::path& 
   for (const auto* spec : modules::backup_modules()) {
     if (spec->slug != slug) continue;
     CapturingSink sink(run.records);
-    modules::ModuleContext ctx(std::string(spec->slug), std::string(spec->name), *backup, iocs,
-                               &sink);
+    CapturingTimeline timeline(spec->name, run.events);
+    modules::ModuleContext ctx(std::string(spec->slug), *backup, iocs, &sink, &timeline);
     spec->run(ctx);
-    run.events = std::move(ctx.events);
     run.alerts = std::move(ctx.alerts);
     run.urls = std::move(ctx.urls);
     run.warnings = std::move(ctx.warnings);

@@ -1,0 +1,166 @@
+#include "core/json_out.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "core/text.hpp"
+
+namespace vigil::core {
+
+namespace {
+
+// Bytes nlohmann writes as they are: printable ASCII but '"' and '\' (DEL included).
+constexpr std::array<bool, 256> kVerbatim = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return table;
+}();
+
+// Whether none of 8 bytes needs a look: no control character, '"', '\' or non-ASCII byte (the
+// classic "has byte less than" and "has zero byte" bit tricks, exact for this question).
+bool plain8(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, 8);
+  std::uint64_t control = (w - kOnes * 0x20) & ~w;
+  std::uint64_t quote = w ^ (kOnes * '"');
+  std::uint64_t backslash = w ^ (kOnes * '\\');
+  quote = (quote - kOnes) & ~quote;
+  backslash = (backslash - kOnes) & ~backslash;
+  return ((control | quote | backslash | w) & kHigh) == 0;
+}
+
+void append_escape(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char text[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+      out.append(text, sizeof text);
+    }
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view value) {
+  const std::size_t start = out.size();
+  out += '"';
+  std::size_t run = 0;  // first byte not yet copied
+  for (std::size_t i = 0; i < value.size();) {
+    while (i + 8 <= value.size() && plain8(value.data() + i)) i += 8;
+    if (i == value.size()) break;
+    auto c = static_cast<unsigned char>(value[i]);
+    if (kVerbatim[c]) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      std::size_t len = utf8_sequence_length(value, i);
+      if (len == 0) {
+        // Invalid UTF-8: nlohmann's own replacement rules, exactly.
+        out.resize(start);
+        out += Json(std::string(value)).dump(-1, ' ', false, Json::error_handler_t::replace);
+        return;
+      }
+      i += len;
+      continue;
+    }
+    out.append(value.data() + run, i - run);
+    append_escape(out, c);
+    run = ++i;
+  }
+  out.append(value.data() + run, value.size() - run);
+  out += '"';
+}
+
+void append_json_number(std::string& out, std::int64_t value) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+void append_json_number(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+void append_json(std::string& out, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      out += "null";
+      return;
+    case Json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return;
+    case Json::value_t::number_integer:
+      append_json_number(out, value.get<std::int64_t>());
+      return;
+    case Json::value_t::number_unsigned: {
+      char buf[24];
+      auto end = std::to_chars(buf, buf + sizeof buf, value.get<std::uint64_t>()).ptr;
+      out.append(buf, static_cast<std::size_t>(end - buf));
+      return;
+    }
+    case Json::value_t::number_float:
+      append_json_number(out, value.get<double>());
+      return;
+    case Json::value_t::string:
+      append_json_string(out, value.get_ref<const std::string&>());
+      return;
+    case Json::value_t::array: {
+      const auto& items = value.get_ref<const Json::array_t&>();
+      out += '[';
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i != 0) out += ',';
+        append_json(out, items[i]);
+      }
+      out += ']';
+      return;
+    }
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, key);
+        out += ':';
+        append_json(out, member);
+      }
+      out += '}';
+      return;
+    }
+    default:  // binary, discarded: never in vigil's records
+      out += value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
+}  // namespace vigil::core
