@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # the benchmark generators in ../shared/bench, which some tests run at small scale
   python3
+  # the report's browser test (headless Chromium) and a font for its screenshot
+  chromium fonts-dejavu-core
 )
 
 missing=()

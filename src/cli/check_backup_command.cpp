@@ -4,16 +4,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <map>
 
+#include "cli/check_backup.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ioc_options.hpp"
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "engine/runner.hpp"
+#include "report/html_report.hpp"
 #include "report/writers.hpp"
 
 namespace vigil::cli {
@@ -23,24 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using modules::Json;
 using modules::Level;
-
-struct CheckArgs {
-  IocFlags iocs;
-  std::string backup;
-  std::string output;
-  std::string fail_on;
-  std::vector<std::string> modules;
-  bool hashes = false;
-  bool list_modules = false;
-  unsigned jobs = 0;
-};
-
-std::string now_iso() {
-  auto now = std::chrono::system_clock::now();
-  auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  return core::format_iso(micros);
-}
 
 class CommandLog {
  public:
@@ -80,7 +63,16 @@ std::vector<Json> hash_tree(const fs::path& root) {
   return out;
 }
 
-int run_check(const CheckArgs& args) {
+}  // namespace
+
+int run_check_backup(const CheckBackupArgs& args) {
+  // In a batch nothing is printed: errors and notes go to args.messages.
+  auto say = [&](const std::string& message) {
+    if (args.messages != nullptr)
+      args.messages->push_back(message);
+    else
+      fmt::print(stderr, "vigil: {}\n", message);
+  };
   if (args.list_modules) {
     for (const auto* spec : modules::backup_modules())
       fmt::print("{:32} {}\n", spec->slug, spec->summary);
@@ -91,8 +83,7 @@ int run_check(const CheckArgs& args) {
   for (const auto& slug : args.modules) {
     auto all = modules::backup_modules();
     if (std::none_of(all.begin(), all.end(), [&](const auto* s) { return s->slug == slug; })) {
-      fmt::print(stderr, "vigil: error: no module named {} (vigil check-backup --list-modules)\n",
-                 slug);
+      say(fmt::format("error: no module named {} (vigil check-backup --list-modules)", slug));
       return kExitUsage;
     }
   }
@@ -101,16 +92,16 @@ int run_check(const CheckArgs& args) {
   std::string error, note;
   auto backup = vfs::IosBackup::open(args.backup, error, note);
   if (!backup) {
-    fmt::print(stderr, "vigil: error: {}\n", error);
+    say("error: " + error);
     return kExitBadInput;
   }
-  if (!note.empty()) fmt::print(stderr, "vigil: {}\n", note);
+  if (!note.empty()) say(note);
   if (backup->encrypted()) {
-    fmt::print(stderr,
-               "vigil: error: {} is an encrypted backup; vigil cannot decrypt backups yet. Decrypt "
-               "it with the backup password first (e.g. `mvt-ios decrypt-backup`), then check the "
-               "decrypted copy.\n",
-               backup->root().string());
+    say(fmt::format(
+        "error: {} is an encrypted backup; vigil cannot decrypt backups yet. Decrypt "
+        "it with the backup password first (e.g. `mvt-ios decrypt-backup`), then check the "
+        "decrypted copy.",
+        backup->root().string()));
     return kExitEncrypted;
   }
 
@@ -120,15 +111,15 @@ int run_check(const CheckArgs& args) {
     auto abs_out = fs::weakly_canonical(*out), abs_in = fs::weakly_canonical(backup->root());
     auto rel = abs_out.lexically_relative(abs_in);
     if (!rel.empty() && *rel.begin() != "..") {
-      fmt::print(stderr, "vigil: error: the output folder must not be inside the evidence ({})\n",
-                 backup->root().string());
+      say(fmt::format("error: the output folder must not be inside the evidence ({})",
+                      backup->root().string()));
       return kExitUsage;
     }
     std::error_code ec;
     fs::create_directories(*out, ec);
     if (ec) {
-      fmt::print(stderr, "vigil: error: cannot create the output folder {}: {}\n", out->string(),
-                 ec.message());
+      say(fmt::format("error: cannot create the output folder {}: {}", out->string(),
+                      ec.message()));
       return kExitBadInput;
     }
   }
@@ -140,7 +131,7 @@ int run_check(const CheckArgs& args) {
   indicators::LoadReport load_report;
   set = indicators::load_indicators(args.iocs.resolved(), load_report);
   for (const auto& e : load_report.errors) {
-    fmt::print(stderr, "vigil: error: {}\n", e);
+    say("error: " + e);
     log.line("ERROR", e);
   }
   log.line("INFO", fmt::format("loaded {} distinct indicators from {} files", set.size(),
@@ -154,7 +145,7 @@ int run_check(const CheckArgs& args) {
   options.timeline = timeline ? &*timeline : nullptr;
   options.modules = args.modules;
   options.jobs = args.jobs;
-  const bool tty = isatty(STDERR_FILENO) != 0;
+  const bool tty = args.messages == nullptr && isatty(STDERR_FILENO) != 0;
   if (tty) {
     options.progress = [](const modules::ModuleSpec& spec, bool finished, std::size_t done,
                           std::size_t total) {
@@ -218,33 +209,41 @@ int run_check(const CheckArgs& args) {
     info["warnings"] = warnings;
     info["finished"] = now_iso();
     ok = report::write_text(*out / "info.json", report::dump(info, 4) + "\n") && ok;
+    std::string report_error;
+    if (ok && !report::write_html_report(*out, report_error)) {
+      say("error: " + report_error);
+      ok = false;
+    }
     if (!ok) {
-      fmt::print(stderr, "vigil: error: could not write every output file to {}\n", out->string());
+      say("error: could not write every output file to " + out->string());
       return kExitBadInput;
     }
   }
 
   // Summary: modules, then alerts, most severe first.
-  fmt::print("{:34} {:>9} {:>9} {:>7} {:>8}\n", "module", "records", "timeline", "alerts",
-             "warnings");
-  for (const auto& o : outcomes) {
-    std::string state = !o.failure.empty()                       ? "failed"
-                        : (o.records == 0 && !o.missing.empty()) ? "not present"
-                                                                 : "";
-    fmt::print("{:34} {:>9} {:>9} {:>7} {:>8} {}\n", o.spec->slug, o.records, o.timeline_events,
-               o.alerts.size(), o.warnings.size(), state);
+  if (args.messages == nullptr) {
+    fmt::print("{:34} {:>9} {:>9} {:>7} {:>8}\n", "module", "records", "timeline", "alerts",
+               "warnings");
+    for (const auto& o : outcomes) {
+      std::string state = !o.failure.empty()                       ? "failed"
+                          : (o.records == 0 && !o.missing.empty()) ? "not present"
+                                                                   : "";
+      fmt::print("{:34} {:>9} {:>9} {:>7} {:>8} {}\n", o.spec->slug, o.records, o.timeline_events,
+                 o.alerts.size(), o.warnings.size(), state);
+    }
+    fmt::print(
+        "\n{} timeline events; alerts: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW, {} INFORMATIONAL; "
+        "{} "
+        "warnings\n",
+        timeline_events, by_level[Level::critical], by_level[Level::high], by_level[Level::medium],
+        by_level[Level::low], by_level[Level::informational], warnings);
+    std::stable_sort(alerts.begin(), alerts.end(),
+                     [](const auto* a, const auto* b) { return a->level > b->level; });
+    for (const auto* a : alerts)
+      fmt::print("  {:13} {:28} {}\n", modules::to_string(a->level), a->module,
+                 core::printable(a->message));
+    if (out) fmt::print("\nResults written to {} (open report.html)\n", out->string());
   }
-  fmt::print(
-      "\n{} timeline events; alerts: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW, {} INFORMATIONAL; {} "
-      "warnings\n",
-      timeline_events, by_level[Level::critical], by_level[Level::high], by_level[Level::medium],
-      by_level[Level::low], by_level[Level::informational], warnings);
-  std::stable_sort(alerts.begin(), alerts.end(),
-                   [](const auto* a, const auto* b) { return a->level > b->level; });
-  for (const auto* a : alerts)
-    fmt::print("  {:13} {:28} {}\n", modules::to_string(a->level), a->module,
-               core::printable(a->message));
-  if (out) fmt::print("\nResults written to {}\n", out->string());
 
   if (!load_report.errors.empty()) return kExitIocError;
   if (fail_on && std::any_of(alerts.begin(), alerts.end(),
@@ -253,10 +252,8 @@ int run_check(const CheckArgs& args) {
   return kExitOk;
 }
 
-}  // namespace
-
 Runner add_check_backup_command(CLI::App& app) {
-  auto args = std::make_shared<CheckArgs>();
+  auto args = std::make_shared<CheckBackupArgs>();
   CLI::App* command = app.add_subcommand("check-backup", "Check an iTunes/Finder iOS backup");
   command->add_option("backup", args->backup,
                       "backup folder (or a MobileSync/Backup folder with one backup)");
@@ -279,7 +276,7 @@ Runner add_check_backup_command(CLI::App& app) {
       fmt::print(stderr, "vigil: error: check-backup needs a backup folder\n{}", command->help());
       return static_cast<int>(kExitUsage);
     }
-    return run_check(*args);
+    return run_check_backup(*args);
   };
 }
 

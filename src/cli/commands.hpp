@@ -13,9 +13,12 @@ using Runner = std::function<int()>;
 Runner add_iocs_command(CLI::App& app);
 Runner add_download_iocs_command(CLI::App& app);
 Runner add_check_backup_command(CLI::App& app);
+Runner add_report_command(CLI::App& app);
 
 /// The command line as given, for info.json and command.log.
 void set_command_line(int argc, char** argv);
 const std::string& command_line();
+/// The current UTC time as info.json and command.log write it.
+std::string now_iso();
 
 }  // namespace vigil::cli

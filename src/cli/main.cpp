@@ -2,11 +2,13 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "core/time.hpp"
 
 namespace vigil::cli {
 namespace {
@@ -20,6 +22,11 @@ void set_command_line(int argc, char** argv) {
   }
 }
 const std::string& command_line() { return g_command_line; }
+std::string now_iso() {
+  auto now = std::chrono::system_clock::now();
+  return core::format_iso(
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
+}
 }  // namespace vigil::cli
 
 int main(int argc, char** argv) {
@@ -31,6 +38,7 @@ int main(int argc, char** argv) {
   Runner iocs = add_iocs_command(app);
   Runner download = add_download_iocs_command(app);
   Runner check_backup = add_check_backup_command(app);
+  Runner report = add_report_command(app);
   set_command_line(argc, argv);
   try {
     app.parse(argc, argv);
@@ -44,6 +52,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("iocs")) return iocs();
     if (app.got_subcommand("download-iocs")) return download();
     if (app.got_subcommand("check-backup")) return check_backup();
+    if (app.got_subcommand("report")) return report();
   } catch (const std::exception& e) {
     fmt::print(stderr, "vigil: internal error: {}\n", e.what());
     return kExitInternal;

@@ -13,7 +13,7 @@
 
 namespace vigil::report {
 
-inline constexpr const char* kOutputSchemaVersion = "1.0";
+inline constexpr const char* kOutputSchemaVersion = "1.1";
 
 /// An output file written through a large buffer: append to buffer(), then call maybe_flush().
 class BufferedFile {

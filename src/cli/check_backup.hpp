@@ -1,0 +1,27 @@
+// check-backup as a function: the command line runs it once, check-batch once per case.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/ioc_options.hpp"
+
+namespace vigil::cli {
+
+struct CheckBackupArgs {
+  IocFlags iocs;
+  std::string backup;
+  std::string output;
+  std::string fail_on;
+  std::vector<std::string> modules;
+  bool hashes = false;
+  bool list_modules = false;
+  unsigned jobs = 0;
+  /// Set: nothing is printed; errors and notes are collected here (check-batch).
+  std::vector<std::string>* messages = nullptr;
+};
+
+/// Checks one backup into `args.output`; the exit status of docs/exit-codes.md.
+int run_check_backup(const CheckBackupArgs& args);
+
+}  // namespace vigil::cli

@@ -1,0 +1,345 @@
+#include "report/html_report.hpp"
+
+#include <simdjson.h>
+
+#include <array>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/hash.hpp"
+#include "core/json_out.hpp"
+#include "core/plist.hpp"
+#include "indicators/bundled.hpp"
+#include "report/alert_explanations.hpp"
+#include "report/assets.hpp"
+#include "report/writers.hpp"
+
+namespace vigil::report {
+
+namespace {
+
+namespace fs = std::filesystem;
+using modules::Json;
+
+// Records per module embedded in the page; the timeline is always complete.
+constexpr std::size_t kMaxModuleRows = 10000;
+// MVT writes indented module files; past this size they are not embedded.
+constexpr std::uintmax_t kMaxParsedModuleFile = 64u << 20;
+// simdjson's batch size: the longest timeline.jsonl line it can read.
+constexpr std::size_t kMaxTimelineLine = 64u << 20;
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::optional<Json> read_json(const fs::path& path) {
+  auto text = read_file(path);
+  if (!text) return std::nullopt;
+  auto j = Json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+// CSP source expression for an inline element: 'sha256-<base64 of the digest>'.
+std::string csp_hash(std::string_view content) {
+  std::string hex = core::sha256_hex(content), raw;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return "sha256-" + core::base64_encode(raw);
+}
+
+std::string feed_date(const std::string& path) {
+  constexpr std::string_view kBundled = "bundled:";
+  if (path.starts_with(kBundled)) {
+    for (const auto& f : indicators::bundled_files())
+      if (f.path == std::string_view(path).substr(kBundled.size())) return stix2_feed_date(f.data);
+    return "";
+  }
+  auto bytes = read_file(path);
+  return bytes ? stix2_feed_date(*bytes) : "";
+}
+
+void append_safe_string(std::string& out, std::string_view text, std::string& scratch) {
+  scratch.clear();
+  core::append_json_string(scratch, text);
+  append_html_safe_json(out, scratch);
+}
+
+void append_safe(std::string& out, const Json& value, std::string& scratch) {
+  scratch.clear();
+  core::append_json(scratch, value);
+  append_html_safe_json(out, scratch);
+}
+
+// The first records of `<slug>.json` as a JSON array. vigil's files hold one compact record per
+// line and are copied line by line without parsing; other shapes (MVT's) are parsed.
+void append_module_rows(std::string& out, const fs::path& path) {
+  std::size_t shown = 0;
+  const std::size_t start = out.size();
+  out += '[';
+  std::ifstream in(path, std::ios::binary);
+  std::string line, scratch;
+  bool compact = in && std::getline(in, line) && line == "[";
+  if (compact) {
+    while (shown < kMaxModuleRows && std::getline(in, line) && line != "]") {
+      if (!line.empty() && line.back() == ',') line.pop_back();
+      if (line.empty() || line.front() != '{') {
+        compact = false;
+        break;
+      }
+      if (shown++ != 0) out += ',';
+      append_html_safe_json(out, line);
+    }
+  }
+  if (!compact) {
+    out.resize(start + 1);
+    shown = 0;
+    std::error_code ec;
+    auto size = fs::file_size(path, ec);
+    auto all = !ec && size <= kMaxParsedModuleFile ? read_json(path) : std::nullopt;
+    if (all && all->is_array())
+      for (const auto& r : *all) {
+        if (shown == kMaxModuleRows) break;
+        if (shown++ != 0) out += ',';
+        append_safe(out, r, scratch);
+      }
+  }
+  out += ']';
+}
+
+// The timeline as columns: times, module and event-kind indexes, descriptions.
+struct TimelineColumns {
+  std::vector<std::pair<std::string, std::string>> modules;  // slug, name
+  std::vector<std::string> kinds;
+  std::size_t events = 0;
+};
+
+bool append_timeline(BufferedFile& file, const fs::path& jsonl, TimelineColumns& cols) {
+  simdjson::padded_string data;
+  if (simdjson::padded_string::load(jsonl.string()).get(data) != simdjson::SUCCESS) return false;
+  std::unordered_map<std::string, std::uint32_t> module_index, kind_index;
+  std::string times, mods, kinds, descs, scratch;
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document_stream docs;
+  if (parser.iterate_many(data, kMaxTimelineLine).get(docs) != simdjson::SUCCESS) return false;
+  auto index_of = [](auto& map, std::string key, auto&& add) {
+    auto [it, fresh] = map.try_emplace(std::move(key), static_cast<std::uint32_t>(map.size()));
+    if (fresh) add(it->first);
+    return it->second;
+  };
+  for (auto doc : docs) {
+    std::string_view message, kind, data_type, name;
+    std::int64_t when = 0;
+    simdjson::ondemand::object obj;
+    if (doc.get_object().get(obj) != simdjson::SUCCESS) return false;
+    if (obj["message"].get_string().get(message) || obj["timestamp"].get_int64().get(when) ||
+        obj["timestamp_desc"].get_string().get(kind) ||
+        obj["data_type"].get_string().get(data_type) || obj["module"].get_string().get(name))
+      return false;
+    std::string slug(data_type.substr(data_type.rfind(':') + 1));
+    auto m = index_of(module_index, slug, [&](const std::string& s) {
+      cols.modules.emplace_back(s, std::string(name));
+    });
+    auto k = index_of(kind_index, std::string(kind),
+                      [&](const std::string& s) { cols.kinds.push_back(s); });
+    const char* sep = cols.events++ == 0 ? "" : ",";
+    times += sep;
+    core::append_json_number(times, when);
+    mods += sep;
+    core::append_json_number(mods, static_cast<std::int64_t>(m));
+    kinds += sep;
+    core::append_json_number(kinds, static_cast<std::int64_t>(k));
+    descs += sep;
+    append_safe_string(descs, message, scratch);
+  }
+  std::string& out = file.buffer();
+  out += "\"t\":[" + times + "],\"m\":[" + mods + "],\"k\":[" + kinds + "],\"d\":[";
+  times.clear();
+  times.shrink_to_fit();
+  file.maybe_flush();
+  out += descs;
+  out += "],";
+  return true;
+}
+
+}  // namespace
+
+void append_html_safe_json(std::string& out, std::string_view json) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    const char* escape = nullptr;
+    std::size_t skip = 1;
+    if (c == '<')
+      escape = "\\u003c";
+    else if (c == '>')
+      escape = "\\u003e";
+    else if (c == '&')
+      escape = "\\u0026";
+    else if (c == '\xE2' && i + 2 < json.size() && json[i + 1] == '\x80' &&
+             (json[i + 2] == '\xA8' || json[i + 2] == '\xA9')) {
+      escape = json[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+      skip = 3;
+    }
+    if (escape == nullptr) continue;
+    out.append(json, run, i - run);
+    out += escape;
+    i += skip - 1;
+    run = i + 1;
+  }
+  out.append(json, run, json.size() - run);
+}
+
+std::string stix2_feed_date(std::string_view bytes) {
+  std::string newest;
+  for (std::string_view key : {"\"created\"", "\"modified\""}) {
+    for (auto at = bytes.find(key); at != std::string_view::npos; at = bytes.find(key, at + 1)) {
+      auto quote = bytes.find('"', bytes.find(':', at + key.size()));
+      if (quote == std::string_view::npos || quote + 11 > bytes.size()) break;
+      std::string_view date = bytes.substr(quote + 1, 10);
+      if (date.size() == 10 && date[4] == '-' && date[7] == '-' && date > newest)
+        newest = std::string(date);
+    }
+  }
+  return newest;
+}
+
+bool write_html_report(const fs::path& dir, std::string& error, HtmlReportStats* stats) {
+  auto info = read_json(dir / "info.json");
+  if (!info || !info->is_object()) {
+    error = "cannot read " + (dir / "info.json").string();
+    return false;
+  }
+  auto device = read_json(dir / "backup_info.json");
+  auto alerts = read_json(dir / "alerts.json");
+  if (!alerts || !alerts->is_array()) alerts = Json::array();
+
+  const std::string_view page = assets::page_html(), style = assets::style_css(),
+                         script = assets::script_js();
+  constexpr std::string_view kScriptHash = "@VIGIL_SCRIPT_HASH@", kStyleHash = "@VIGIL_STYLE_HASH@",
+                             kStyle = "@VIGIL_STYLE@", kData = "@VIGIL_DATA@",
+                             kScript = "@VIGIL_SCRIPT@";
+  const std::array<std::pair<std::string_view, std::string>, 5> parts{{
+      {kScriptHash, csp_hash(script)},
+      {kStyleHash, csp_hash(style)},
+      {kStyle, std::string(style)},
+      {kData, ""},
+      {kScript, std::string(script)},
+  }};
+
+  BufferedFile file;
+  if (!file.open(dir / "report.html")) {
+    error = "cannot write " + (dir / "report.html").string();
+    return false;
+  }
+  std::string& out = file.buffer();
+  std::string scratch;
+  std::size_t from = 0;
+  std::size_t events = 0;
+  for (const auto& [marker, text] : parts) {
+    auto at = page.find(marker);
+    out.append(page.substr(from, at - from));
+    from = at + marker.size();
+    if (marker != kData) {
+      out += text;
+      continue;
+    }
+    // The data block.
+    out += "{\"generated_by\":";
+    append_safe(out, Json("vigil " VIGIL_VERSION), scratch);
+    Json run = *info;
+    run.erase("ioc_files");
+    out += ",\"run\":";
+    append_safe(out, run, scratch);
+    out += ",\"device\":";
+    append_safe(out, device && device->is_object() ? *device : Json(nullptr), scratch);
+    Json acquisition = Json::object();
+    if (device && device->is_object()) {
+      acquisition["type"] = "iOS backup (iTunes/Finder)";
+      acquisition["date"] = modules::field(*device, "Last Backup Date");
+    }
+    out += ",\"acquisition\":";
+    append_safe(out, acquisition, scratch);
+    Json feeds = Json::array();
+    for (const auto& f : modules::field(*info, "ioc_files")) {
+      // MVT's info.json lists bare paths.
+      Json feed = f.is_string() ? Json{{"path", f}, {"sha256", ""}, {"indicators", ""}} : f;
+      feed["date"] = feed_date(feed.value("path", ""));
+      feeds.push_back(std::move(feed));
+    }
+    out += ",\"feeds\":";
+    append_safe(out, feeds, scratch);
+    Json explanations = Json::object();
+    out += ",\"alerts\":[";
+    bool first = true;
+    for (auto a : *alerts) {
+      auto kind = alert_kind(a);
+      a["kind"] = kind;
+      const auto& x = explain(kind);
+      explanations[std::string(kind)] = {
+          {"title", x.title}, {"what", x.what}, {"why", x.why}, {"not_proof", x.not_proof}};
+      if (!first) out += ',';
+      first = false;
+      append_safe(out, a, scratch);
+    }
+    out += "],\"explanations\":";
+    append_safe(out, explanations, scratch);
+    out += ",\"modules\":[";
+    first = true;
+    for (auto m : modules::field(*info, "modules")) {
+      if (!m.is_object()) continue;
+      std::string slug = m.value("module", "");
+      if (!first) out += ',';
+      first = false;
+      if (!m.contains("warnings")) m["warnings"] = Json::array();
+      if (!m.contains("not_present")) m["not_present"] = Json::array();
+      m["slug"] = slug;
+      m.erase("module");
+      std::string dumped;
+      core::append_json(dumped, m);
+      dumped.pop_back();  // reopen the object for its rows
+      append_html_safe_json(out, dumped);
+      out += ",\"rows\":";
+      if (slug.find('/') == std::string::npos && !slug.empty())
+        append_module_rows(out, dir / (slug + ".json"));
+      else
+        out += "[]";
+      out += '}';
+      file.maybe_flush();
+    }
+    out += "],\"timeline\":{";
+    TimelineColumns cols;
+    if (!fs::exists(dir / "timeline.jsonl") ||
+        !append_timeline(file, dir / "timeline.jsonl", cols)) {
+      cols = {};
+      out += "\"t\":[],\"m\":[],\"k\":[],\"d\":[],";
+    }
+    events = cols.events;
+    Json mods = Json::array();
+    for (const auto& [slug, name] : cols.modules) mods.push_back({{"slug", slug}, {"name", name}});
+    out += "\"modules\":";
+    append_safe(out, mods, scratch);
+    out += ",\"kinds\":";
+    append_safe(out, Json(cols.kinds), scratch);
+    out += "}}";
+    file.maybe_flush();
+  }
+  out.append(page.substr(from));
+  if (!file.close()) {
+    error = "cannot write " + (dir / "report.html").string();
+    return false;
+  }
+  if (stats) {
+    std::error_code ec;
+    stats->bytes = fs::file_size(dir / "report.html", ec);
+    stats->events = events;
+  }
+  return true;
+}
+
+}  // namespace vigil::report
