@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   Runner download = add_download_iocs_command(app);
   Runner check_backup = add_check_backup_command(app);
   Runner report = add_report_command(app);
+  Runner check_iocs = add_check_iocs_command(app);
   set_command_line(argc, argv);
   try {
     app.parse(argc, argv);
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("download-iocs")) return download();
     if (app.got_subcommand("check-backup")) return check_backup();
     if (app.got_subcommand("report")) return report();
+    if (app.got_subcommand("check-iocs")) return check_iocs();
   } catch (const std::exception& e) {
     fmt::print(stderr, "vigil: internal error: {}\n", e.what());
     return kExitInternal;

@@ -77,10 +77,17 @@ ModuleContext::ModuleContext(std::string slug, const vfs::IosBackup& backup,
                              const indicators::IndicatorSet* iocs, RecordSink* record_sink,
                              TimelineSink* timeline_sink)
     : slug_(std::move(slug)),
-      backup_(backup),
+      backup_(&backup),
       iocs_(iocs),
       records_(record_sink),
       timeline_(timeline_sink) {}
+
+ModuleContext::ModuleContext(std::string slug, const indicators::IndicatorSet* iocs)
+    : slug_(std::move(slug)),
+      backup_(nullptr),
+      iocs_(iocs),
+      records_(nullptr),
+      timeline_(nullptr) {}
 
 void ModuleContext::emit(const Json& record) {
   ++records;

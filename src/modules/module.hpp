@@ -72,7 +72,11 @@ class ModuleContext {
                 const indicators::IndicatorSet* iocs, RecordSink* record_sink,
                 TimelineSink* timeline_sink);
 
-  [[nodiscard]] const vfs::IosBackup& backup() const { return backup_; }
+  /// For re-matching stored records against other indicators (check-iocs): no acquisition, so
+  /// backup() must not be called; records and events are only counted.
+  ModuleContext(std::string slug, const indicators::IndicatorSet* iocs);
+
+  [[nodiscard]] const vfs::IosBackup& backup() const { return *backup_; }
   /// The loaded indicators, or null when none are loaded (heuristics still run).
   [[nodiscard]] const indicators::IndicatorSet* iocs() const { return iocs_; }
   [[nodiscard]] const std::string& slug() const { return slug_; }
@@ -117,7 +121,7 @@ class ModuleContext {
 
  private:
   std::string slug_;
-  const vfs::IosBackup& backup_;
+  const vfs::IosBackup* backup_;
   const indicators::IndicatorSet* iocs_;
   RecordSink* records_;
   TimelineSink* timeline_;

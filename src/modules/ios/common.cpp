@@ -139,4 +139,32 @@ std::string py_str(const Json& value) {
   }
 }
 
+namespace {
+
+bool could_be_domain(std::string_view part) {
+  std::size_t dot = part.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || part.size() - dot < 3) return false;
+  for (char c : part.substr(dot + 1))
+    if (!core::is_ascii_alpha(c)) return false;
+  return true;
+}
+
+}  // namespace
+
+void check_manifest_path(ModuleContext& ctx, const std::string& relative_path, const Json& r) {
+  if (relative_path.empty() || ctx.iocs() == nullptr) return;
+  if (ctx.check_file_path("/" + relative_path, r, Level::high)) return;
+  std::string lower = core::to_lower_ascii(relative_path);
+  for (std::string_view part : core::split(lower, '_')) {
+    if (!could_be_domain(part)) continue;
+    auto matches = ctx.iocs()->match_domain(part);
+    if (matches.empty()) continue;
+    ctx.alert(Level::high,
+              "Found mention of domain \"" + matches.front().indicator->value +
+                  "\" in a backup file with path: " + core::printable(lower),
+              std::nullopt, r, &matches.front());
+    return;
+  }
+}
+
 }  // namespace vigil::modules::ios

@@ -43,4 +43,8 @@ std::string py_float(double value);
 /// "True"/"False", floats as py_float, strings verbatim, containers as compact JSON.
 std::string py_str(const Json& value);
 
+/// Manifest's indicator checks of a backup file's relative path: as a file path, else each
+/// '_'-separated part that looks like a domain (MVT's "mention of domain").
+void check_manifest_path(ModuleContext& ctx, const std::string& relative_path, const Json& r);
+
 }  // namespace vigil::modules::ios

@@ -52,14 +52,6 @@ std::string octal_mode(std::int64_t mode) {
 
 // A '_'-separated part of a path that could be a domain name ("www.example.com" in
 // "Cookies_www.example.com_0.binarycookies").
-bool could_be_domain(std::string_view part) {
-  std::size_t dot = part.rfind('.');
-  if (dot == std::string_view::npos || dot == 0 || part.size() - dot < 3) return false;
-  for (char c : part.substr(dot + 1))
-    if (!core::is_ascii_alpha(c)) return false;
-  return true;
-}
-
 void run(ModuleContext& ctx) {
   std::string error;
   std::size_t unparsed = 0;
@@ -97,21 +89,7 @@ void run(ModuleContext& ctx) {
         } else if (!blob.empty()) {
           ++unparsed;
         }
-        if (!file.relative_path.empty() && ctx.iocs() != nullptr) {
-          if (!ctx.check_file_path("/" + file.relative_path, r, Level::high)) {
-            std::string lower = core::to_lower_ascii(file.relative_path);
-            for (std::string_view part : core::split(lower, '_')) {
-              if (!could_be_domain(part)) continue;
-              auto matches = ctx.iocs()->match_domain(part);
-              if (matches.empty()) continue;
-              ctx.alert(Level::high,
-                        "Found mention of domain \"" + matches.front().indicator->value +
-                            "\" in a backup file with path: " + core::printable(lower),
-                        std::nullopt, r, &matches.front());
-              break;
-            }
-          }
-        }
+        check_manifest_path(ctx, file.relative_path, r);
         ctx.emit(r);
       },
       error);

@@ -17,14 +17,6 @@ namespace vigil::modules::ios {
 
 namespace {
 
-// WhatsApp's own media servers: every attachment has such a URL; not a link anybody sent.
-bool is_whatsapp_media_url(std::string_view link) {
-  for (std::string_view prefix : {"https://mmg-fna.whatsapp.net/", "https://mmg.whatsapp.net/"})
-    if (link.size() >= prefix.size() && core::iequals_ascii(link.substr(0, prefix.size()), prefix))
-      return true;
-  return false;
-}
-
 bool has_column(const core::Database& db, std::string_view table, std::string_view column) {
   return db.has_table(table) && db.has_column(table, column);
 }

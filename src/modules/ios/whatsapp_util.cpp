@@ -286,6 +286,13 @@ WhatsappContactIndex::Resolved WhatsappContactIndex::resolve(std::string_view id
   return {};
 }
 
+bool is_whatsapp_media_url(std::string_view link) {
+  for (std::string_view prefix : {"https://mmg-fna.whatsapp.net/", "https://mmg.whatsapp.net/"})
+    if (link.size() >= prefix.size() && core::iequals_ascii(link.substr(0, prefix.size()), prefix))
+      return true;
+  return false;
+}
+
 void MessageLinks::add_text(std::string_view text,
                             const std::function<bool(std::string_view)>& skip) {
   if (text.empty()) return;

@@ -91,6 +91,9 @@ class WhatsappContactIndex {
 /// The digits of a string ("+1 (415) 555-0100" -> "14155550100").
 std::string digits_of(std::string_view s);
 
+/// WhatsApp's own media servers: every attachment has such a URL; not a link anybody sent.
+bool is_whatsapp_media_url(std::string_view link);
+
 /// The links of one message, gathered over its text fields.
 class MessageLinks {
  public:
