@@ -15,6 +15,7 @@ Runner add_download_iocs_command(CLI::App& app);
 Runner add_check_backup_command(CLI::App& app);
 Runner add_report_command(CLI::App& app);
 Runner add_check_iocs_command(CLI::App& app);
+Runner add_check_batch_command(CLI::App& app);
 
 /// The command line as given, for info.json and command.log.
 void set_command_line(int argc, char** argv);

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   Runner check_backup = add_check_backup_command(app);
   Runner report = add_report_command(app);
   Runner check_iocs = add_check_iocs_command(app);
+  Runner check_batch = add_check_batch_command(app);
   set_command_line(argc, argv);
   try {
     app.parse(argc, argv);
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("check-backup")) return check_backup();
     if (app.got_subcommand("report")) return report();
     if (app.got_subcommand("check-iocs")) return check_iocs();
+    if (app.got_subcommand("check-batch")) return check_batch();
   } catch (const std::exception& e) {
     fmt::print(stderr, "vigil: internal error: {}\n", e.what());
     return kExitInternal;
