@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "cli/backup_key.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ioc_options.hpp"
@@ -26,6 +27,7 @@ using modules::Level;
 
 struct CheckArgs {
   IocFlags iocs;
+  KeyFlags keys;
   std::string backup;
   std::string output;
   std::string fail_on;
@@ -80,7 +82,7 @@ std::vector<Json> hash_tree(const fs::path& root) {
   return out;
 }
 
-int run_check(const CheckArgs& args) {
+int run_check(CheckArgs& args) {
   if (args.list_modules) {
     for (const auto* spec : modules::backup_modules())
       fmt::print("{:32} {}\n", spec->slug, spec->summary);
@@ -105,15 +107,22 @@ int run_check(const CheckArgs& args) {
     return kExitBadInput;
   }
   if (!note.empty()) fmt::print(stderr, "vigil: {}\n", note);
-  if (backup->encrypted()) {
-    fmt::print(stderr,
-               "vigil: error: {} is an encrypted backup; vigil cannot decrypt backups yet. Decrypt "
-               "it with the backup password first (e.g. `mvt-ios decrypt-backup`), then check the "
-               "decrypted copy.\n",
-               backup->root().string());
-    return kExitEncrypted;
+  // A damaged keybag, ManifestKey or Manifest.db still lets the rest (Info.plist…) be checked.
+  int read_status = kExitOk;
+  if (!backup->problem().empty()) {
+    fmt::print(stderr, "vigil: error: {}\n", backup->problem());
+    read_status = kExitBadInput;
   }
-
+  if (backup->encrypted()) {
+    bool damaged = false;
+    int status = unlock_backup(*backup, args.keys, damaged);
+    if (status != kExitOk && !damaged) return status;
+    if (damaged) {
+      fmt::print(stderr, "vigil: checking what can be read without it\n");
+      read_status = kExitBadInput;
+    }
+  }
+  args.keys.wipe();
   std::optional<fs::path> out;
   if (!args.output.empty()) {
     out = fs::path(args.output);
@@ -192,6 +201,7 @@ int run_check(const CheckArgs& args) {
     info["command"] = "check-backup";
     info["command_line"] = command_line();
     info["target_path"] = backup->root().string();
+    info["encrypted"] = backup->encrypted();
     info["started"] = started;
     Json ioc_files = Json::array();
     for (const auto& s : set.sources()) {
@@ -246,6 +256,7 @@ int run_check(const CheckArgs& args) {
                core::printable(a->message));
   if (out) fmt::print("\nResults written to {}\n", out->string());
 
+  if (read_status != kExitOk) return read_status;
   if (!load_report.errors.empty()) return kExitIocError;
   if (fail_on && std::any_of(alerts.begin(), alerts.end(),
                              [&](const auto* a) { return a->level >= *fail_on; }))
@@ -262,6 +273,8 @@ Runner add_check_backup_command(CLI::App& app) {
                       "backup folder (or a MobileSync/Backup folder with one backup)");
   command->add_option("-o,--output", args->output, "folder for the results (docs/output.md)");
   args->iocs.add_to(*command);
+  args->keys.add_to(*command,
+                    "file holding the derived key of an encrypted backup (vigil extract-key)");
   command
       ->add_option("--fail-on", args->fail_on,
                    "exit with status 1 when an alert of this level or above is raised")
