@@ -187,6 +187,9 @@ std::optional<Database> Database::open_bytes(std::shared_ptr<void> owner, unsign
     return std::nullopt;
   }
   db.image_ = std::move(owner);
+  // Sorts and temporary tables of queries stay in memory too: an image may be decrypted evidence,
+  // and SQLite would otherwise spill them to (deleted, but written) files in TMPDIR.
+  sqlite3_exec(raw, "PRAGMA temp_store = MEMORY", nullptr, nullptr, nullptr);
   auto ssize = static_cast<sqlite3_int64>(size);
   rc = sqlite3_deserialize(raw, "main", data, ssize, ssize, SQLITE_DESERIALIZE_READONLY);
   if (rc != SQLITE_OK || sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
