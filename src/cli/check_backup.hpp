@@ -4,12 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "cli/backup_key.hpp"
 #include "cli/ioc_options.hpp"
 
 namespace vigil::cli {
 
 struct CheckBackupArgs {
   IocFlags iocs;
+  KeyFlags keys;
   std::string backup;
   std::string output;
   std::string fail_on;
@@ -22,6 +24,6 @@ struct CheckBackupArgs {
 };
 
 /// Checks one backup into `args.output`; the exit status of docs/exit-codes.md.
-int run_check_backup(const CheckBackupArgs& args);
+int run_check_backup(CheckBackupArgs& args);
 
 }  // namespace vigil::cli

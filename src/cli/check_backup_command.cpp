@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "cli/backup_key.hpp"
 #include "cli/check_backup.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -65,13 +66,13 @@ std::vector<Json> hash_tree(const fs::path& root) {
 
 }  // namespace
 
-int run_check_backup(const CheckBackupArgs& args) {
+int run_check_backup(CheckBackupArgs& args) {
   // In a batch nothing is printed: errors and notes go to args.messages.
-  auto say = [&](const std::string& message) {
+  Say say = [&](const std::string& message) {
     if (args.messages != nullptr)
       args.messages->push_back(message);
     else
-      fmt::print(stderr, "vigil: {}\n", message);
+      say_on_stderr(message);
   };
   if (args.list_modules) {
     for (const auto* spec : modules::backup_modules())
@@ -96,15 +97,22 @@ int run_check_backup(const CheckBackupArgs& args) {
     return kExitBadInput;
   }
   if (!note.empty()) say(note);
-  if (backup->encrypted()) {
-    say(fmt::format(
-        "error: {} is an encrypted backup; vigil cannot decrypt backups yet. Decrypt "
-        "it with the backup password first (e.g. `mvt-ios decrypt-backup`), then check the "
-        "decrypted copy.",
-        backup->root().string()));
-    return kExitEncrypted;
+  // A damaged keybag, ManifestKey or Manifest.db still lets the rest (Info.plist…) be checked.
+  int read_status = kExitOk;
+  if (!backup->problem().empty()) {
+    say("error: " + backup->problem());
+    read_status = kExitBadInput;
   }
-
+  if (backup->encrypted()) {
+    bool damaged = false;
+    int status = unlock_backup(*backup, args.keys, damaged, say);
+    if (status != kExitOk && !damaged) return status;
+    if (damaged) {
+      say("checking what can be read without it");
+      read_status = kExitBadInput;
+    }
+  }
+  args.keys.wipe();
   std::optional<fs::path> out;
   if (!args.output.empty()) {
     out = fs::path(args.output);
@@ -183,6 +191,7 @@ int run_check_backup(const CheckBackupArgs& args) {
     info["command"] = "check-backup";
     info["command_line"] = command_line();
     info["target_path"] = backup->root().string();
+    info["encrypted"] = backup->encrypted();
     info["started"] = started;
     Json ioc_files = Json::array();
     for (const auto& s : set.sources()) {
@@ -245,6 +254,7 @@ int run_check_backup(const CheckBackupArgs& args) {
     if (out) fmt::print("\nResults written to {} (open report.html)\n", out->string());
   }
 
+  if (read_status != kExitOk) return read_status;
   if (!load_report.errors.empty()) return kExitIocError;
   if (fail_on && std::any_of(alerts.begin(), alerts.end(),
                              [&](const auto* a) { return a->level >= *fail_on; }))
@@ -259,6 +269,8 @@ Runner add_check_backup_command(CLI::App& app) {
                       "backup folder (or a MobileSync/Backup folder with one backup)");
   command->add_option("-o,--output", args->output, "folder for the results (docs/output.md)");
   args->iocs.add_to(*command);
+  args->keys.add_to(*command,
+                    "file holding the derived key of an encrypted backup (vigil extract-key)");
   command
       ->add_option("--fail-on", args->fail_on,
                    "exit with status 1 when an alert of this level or above is raised")

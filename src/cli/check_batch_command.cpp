@@ -135,10 +135,10 @@ std::string case_status(int code, const Case& c, const fs::path& dir) {
     case kExitFound:
       return checked_status(dir);
     case kExitEncrypted:
-      // Decryption comes with check-backup's --password-file; until then a password is noted.
-      return c.password ? "encrypted: password file " + c.password->string() +
-                              " given, but this build cannot decrypt"
-                        : "encrypted: needs password";
+      return "encrypted: needs password";
+    case kExitWrongKey:
+      return c.password ? "encrypted: wrong password in " + c.password->string()
+                        : "encrypted: wrong password ($VIGIL_BACKUP_PASSWORD)";
     case kExitIocError:
       return "indicators could not be loaded";
     default:
@@ -280,6 +280,8 @@ int run_batch(BatchArgs& args) {
       check.output = (out / "cases" / c.id).string();
       check.jobs = args.check.jobs ? args.check.jobs : std::max(1u, cores / workers);
       check.messages = &c.messages;
+      check.keys.interactive = false;
+      if (c.password) check.keys.password_file = c.password->string();
       int code = kExitInternal;
       try {
         code = run_check_backup(check);

@@ -16,8 +16,10 @@ Runner add_check_backup_command(CLI::App& app);
 Runner add_report_command(CLI::App& app);
 Runner add_check_iocs_command(CLI::App& app);
 Runner add_check_batch_command(CLI::App& app);
+Runner add_decrypt_backup_command(CLI::App& app);
+Runner add_extract_key_command(CLI::App& app);
 
-/// The command line as given, for info.json and command.log.
+/// The command line as given, for info.json and command.log, with --password values redacted.
 void set_command_line(int argc, char** argv);
 const std::string& command_line();
 /// The current UTC time as info.json and command.log write it.

@@ -10,7 +10,8 @@ enum ExitCode : int {
   kExitBadInput = 3,   ///< the input is missing or not what the command reads
   kExitIocError = 4,   ///< an indicator file could not be loaded, or no indicator is loaded
   kExitNetwork = 5,    ///< a download failed (download-iocs)
-  kExitEncrypted = 6,  ///< the backup is encrypted and cannot be read without its password
+  kExitEncrypted = 6,  ///< the backup is encrypted and no password or key was given
+  kExitWrongKey = 7,   ///< the password (or key) does not unlock the encrypted backup
   kExitInternal = 70,  ///< a bug: please report it
 };
 

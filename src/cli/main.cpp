@@ -18,7 +18,13 @@ void set_command_line(int argc, char** argv) {
   g_command_line.clear();
   for (int i = 0; i < argc; ++i) {
     if (i) g_command_line += ' ';
-    g_command_line += argv[i];
+    std::string_view arg = argv[i];
+    if (i > 0 && std::string_view(argv[i - 1]) == "--password")
+      g_command_line += "***";
+    else if (arg.starts_with("--password="))
+      g_command_line += "--password=***";
+    else
+      g_command_line += arg;
   }
 }
 const std::string& command_line() { return g_command_line; }
@@ -41,6 +47,8 @@ int main(int argc, char** argv) {
   Runner report = add_report_command(app);
   Runner check_iocs = add_check_iocs_command(app);
   Runner check_batch = add_check_batch_command(app);
+  Runner decrypt_backup = add_decrypt_backup_command(app);
+  Runner extract_key = add_extract_key_command(app);
   set_command_line(argc, argv);
   try {
     app.parse(argc, argv);
@@ -57,6 +65,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("report")) return report();
     if (app.got_subcommand("check-iocs")) return check_iocs();
     if (app.got_subcommand("check-batch")) return check_batch();
+    if (app.got_subcommand("decrypt-backup")) return decrypt_backup();
+    if (app.got_subcommand("extract-key")) return extract_key();
   } catch (const std::exception& e) {
     fmt::print(stderr, "vigil: internal error: {}\n", e.what());
     return kExitInternal;

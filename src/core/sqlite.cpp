@@ -155,11 +155,28 @@ std::optional<Database> Database::open_evidence(const std::filesystem::path& pat
 
 std::optional<Database> Database::open_image(std::string image, std::string& error,
                                              Threads threads) {
+  auto owned = std::make_shared<std::string>(std::move(image));
+  auto* data = reinterpret_cast<unsigned char*>(owned->data());
+  std::size_t size = owned->size();
+  return open_bytes(std::move(owned), data, size, error, threads);
+}
+
+std::optional<Database> Database::open_image(SecureBuffer image, std::string& error,
+                                             Threads threads) {
+  auto owned = std::make_shared<SecureBuffer>(std::move(image));
+  unsigned char* data = owned->data();
+  std::size_t size = owned->size();
+  return open_bytes(std::move(owned), data, size, error, threads);
+}
+
+std::optional<Database> Database::open_bytes(std::shared_ptr<void> owner, unsigned char* data,
+                                             std::size_t size, std::string& error,
+                                             Threads threads) {
   // A WAL-mode header (bytes 18/19 = 2) would make SQLite look for a WAL: the image already
   // holds the committed WAL pages, so mark it as a rollback-journal database.
-  if (image.size() >= 100 && image.compare(0, 16, std::string_view("SQLite format 3\0", 16)) == 0) {
-    image[18] = 1;
-    image[19] = 1;
+  if (size >= 100 && std::memcmp(data, "SQLite format 3\0", 16) == 0) {
+    data[18] = 1;
+    data[19] = 1;
   }
   Database db;
   sqlite3* raw = nullptr;
@@ -169,10 +186,12 @@ std::optional<Database> Database::open_image(std::string image, std::string& err
     error = "cannot open an in-memory database";
     return std::nullopt;
   }
-  db.image_ = std::make_shared<std::string>(std::move(image));
-  auto* data = reinterpret_cast<unsigned char*>(db.image_->data());
-  auto size = static_cast<sqlite3_int64>(db.image_->size());
-  rc = sqlite3_deserialize(raw, "main", data, size, size, SQLITE_DESERIALIZE_READONLY);
+  db.image_ = std::move(owner);
+  // Sorts and temporary tables of queries stay in memory too: an image may be decrypted evidence,
+  // and SQLite would otherwise spill them to (deleted, but written) files in TMPDIR.
+  sqlite3_exec(raw, "PRAGMA temp_store = MEMORY", nullptr, nullptr, nullptr);
+  auto ssize = static_cast<sqlite3_int64>(size);
+  rc = sqlite3_deserialize(raw, "main", data, ssize, ssize, SQLITE_DESERIALIZE_READONLY);
   if (rc != SQLITE_OK || sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
                                       nullptr) != SQLITE_OK) {
     error = sqlite3_errmsg(raw);

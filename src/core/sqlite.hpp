@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/secure_buffer.hpp"
+
 namespace vigil::core {
 
 class Statement;
@@ -32,6 +34,9 @@ class Database {
                                                std::string& error, Threads threads = Threads::one);
   /// Opens a database image held in memory (a decrypted file, a WAL-applied copy), read-only.
   static std::optional<Database> open_image(std::string image, std::string& error,
+                                            Threads threads = Threads::one);
+  /// The same over decrypted bytes, which stay in their wiped buffer (SQLite reads them in place).
+  static std::optional<Database> open_image(SecureBuffer image, std::string& error,
                                             Threads threads = Threads::one);
 
   Database(Database&&) noexcept = default;
@@ -52,8 +57,10 @@ class Database {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
   Database() = default;
+  static std::optional<Database> open_bytes(std::shared_ptr<void> owner, unsigned char* data,
+                                            std::size_t size, std::string& error, Threads threads);
   std::unique_ptr<sqlite3, Closer> db_;
-  std::shared_ptr<std::string> image_;  // keeps an in-memory image alive (SQLite does not copy)
+  std::shared_ptr<void> image_;  // keeps an in-memory image alive (SQLite does not copy)
   bool wal_applied_ = false;
 };
 

@@ -1,6 +1,9 @@
 #include "vfs/ios_backup.hpp"
 
+#include <fcntl.h>
 #include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -27,6 +30,44 @@ std::optional<std::string> slurp(const fs::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return std::move(out).str();
+}
+
+// Reads a whole file into wiped memory, where it is then decrypted in place.
+std::optional<core::SecureBuffer> read_secure(const fs::path& path, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd >= 0) ::close(fd);
+    error = "cannot be read";
+    return std::nullopt;
+  }
+  auto size = static_cast<std::size_t>(st.st_size);
+  core::SecureBuffer buffer(size);
+  std::size_t got = 0;
+  while (size != 0 && !buffer.empty() && got < size) {
+    ssize_t n = ::read(fd, buffer.data() + got, size - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (got != size) {
+    error = size != 0 && buffer.empty() ? "is too large for memory" : "cannot be read";
+    return std::nullopt;
+  }
+  return buffer;
+}
+
+// Writes a new file readable by its owner only (decrypted evidence).
+bool write_private(const fs::path& path, const unsigned char* data, std::size_t size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  return ::close(fd) == 0 && done == size;
 }
 
 bool is_file_id(std::string_view id) {
@@ -80,18 +121,186 @@ std::optional<IosBackup> IosBackup::open(const fs::path& path, std::string& erro
   }
   IosBackup backup;
   backup.root_ = fs::absolute(root);
+  bool flagged = false, have_plist = false;
   if (auto manifest = slurp(backup.root_ / "Manifest.plist")) {
+    have_plist = true;
     std::string perror;
-    if (auto plist = core::Plist::parse(*manifest, perror))
-      backup.encrypted_ = plist->root()["IsEncrypted"].boolean().value_or(false);
+    if (auto plist = core::Plist::parse(*manifest, perror)) {
+      flagged = plist->root()["IsEncrypted"].boolean().value_or(false);
+      backup.keybag_ = plist->root()["BackupKeyBag"].data().value_or("");
+      backup.manifest_key_ = plist->root()["ManifestKey"].data().value_or("");
+    }
   }
-  if (!backup.encrypted_) {
-    std::string derror;
-    auto db = core::Database::open_evidence(backup.root_ / "Manifest.db", derror,
-                                            core::Database::Threads::shared);
-    if (db) backup.manifest_ = std::make_shared<core::Database>(std::move(*db));
-  }
+  std::string derror;
+  auto db = core::Database::open_evidence(backup.root_ / "Manifest.db", derror,
+                                          core::Database::Threads::shared);
+  if (db) backup.manifest_ = std::make_shared<core::Database>(std::move(*db));
+  // iOS 10.2+ encrypts Manifest.db (and says how in ManifestKey); a readable one beside a
+  // ManifestKey is a decrypted copy. Older backups keep Manifest.db plain and have no ManifestKey.
+  backup.encrypted_ = flagged && (!backup.manifest_ || backup.manifest_key_.empty());
+  if (!backup.manifest_ && !flagged && !have_plist && fs::exists(backup.root_ / "Manifest.db", ec))
+    backup.problem_ = "Manifest.db is not a readable database (" + derror +
+                      ") and Manifest.plist is missing: if the backup is encrypted, its keys were "
+                      "in Manifest.plist";
   return backup;
+}
+
+std::optional<Keybag> IosBackup::keybag(std::string& error) const {
+  if (keybag_.empty()) {
+    error = "Manifest.plist of the encrypted backup " + root_.string() + " has no BackupKeyBag";
+    return std::nullopt;
+  }
+  std::string why;
+  auto bag = Keybag::parse(keybag_, why);
+  if (!bag) error = "Manifest.plist BackupKeyBag: " + why;
+  return bag;
+}
+
+IosBackup::Unlock IosBackup::unlock(const Key& derived, std::string& error) {
+  auto bag = keybag(error);
+  if (!bag) return Unlock::damaged;
+  auto keys = ClassKeys::unlock(*bag, derived);
+  if (!keys) {
+    error = "wrong password: it does not unlock the keys of the encrypted backup " +
+            root_.string() + " (the key unwrap check failed)";
+    return Unlock::wrong_key;
+  }
+  keys_ = std::make_shared<const ClassKeys>(std::move(*keys));
+  if (manifest_key_.empty()) {
+    if (manifest_) return Unlock::ok;
+    error = "Manifest.db cannot be read and Manifest.plist has no ManifestKey";
+    return Unlock::damaged;
+  }
+  auto image = decrypt_manifest(error);
+  if (!image) return Unlock::damaged;
+  std::string derror;
+  auto db = core::Database::open_image(std::move(*image), derror, core::Database::Threads::shared);
+  if (!db) {
+    error = "Manifest.db does not decrypt to a database (" + derror + "): it is damaged";
+    return Unlock::damaged;
+  }
+  manifest_ = std::make_shared<core::Database>(std::move(*db));
+  return Unlock::ok;
+}
+
+std::optional<core::SecureBuffer> IosBackup::decrypt_manifest(std::string& error) const {
+  if (manifest_key_.size() != 4 + Key::kSize + 8) {
+    error = "Manifest.plist ManifestKey is " + std::to_string(manifest_key_.size()) +
+            " bytes, not 44: Manifest.db cannot be decrypted";
+    return std::nullopt;
+  }
+  auto p = reinterpret_cast<const unsigned char*>(manifest_key_.data());
+  std::uint32_t protection_class =
+      p[0] | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+  std::string why;
+  auto key = keys_->unwrap(protection_class, std::string_view(manifest_key_).substr(4), why);
+  if (!key) {
+    error = "Manifest.db cannot be decrypted: " + why;
+    return std::nullopt;
+  }
+  auto image = read_secure(root_ / "Manifest.db", why);
+  if (!image) {
+    error = "Manifest.db " + why;
+    return std::nullopt;
+  }
+  if (!decrypt_cbc(*key, image->bytes())) {
+    error = "Manifest.db is not whole AES blocks (" + std::to_string(image->size()) +
+            " bytes): it is truncated or damaged";
+    return std::nullopt;
+  }
+  image->truncate(without_padding(image->bytes()));
+  return image;
+}
+
+std::optional<core::SecureBuffer> IosBackup::decrypt(std::string_view id, std::string_view blob,
+                                                     std::string& error) const {
+  auto path = payload_path(id);
+  if (!path) {
+    error = "not in the backup";
+    return std::nullopt;
+  }
+  auto file = file_encryption(blob, error);
+  if (!file) return std::nullopt;
+  auto data = read_secure(*path, error);
+  if (!data) return std::nullopt;
+  auto size = decrypt_payload(*keys_, *file, data->bytes(), error);
+  if (!size) return std::nullopt;
+  data->truncate(*size);
+  return data;
+}
+
+std::optional<core::SecureBuffer> IosBackup::decrypt(std::string_view id,
+                                                     std::string& error) const {
+  if (!keys_) {
+    error = "the backup is encrypted and its keys are not available";
+    return std::nullopt;
+  }
+  std::string blob;
+  if (manifest_) {
+    auto st = manifest_->prepare("SELECT file FROM Files WHERE fileID = ?", error);
+    if (!st) return std::nullopt;
+    st->bind(1, id);
+    if (st->step()) blob.assign(st->bytes(0));
+  }
+  if (blob.empty()) {
+    error = "encrypted, and Manifest.db holds no key for it";
+    return std::nullopt;
+  }
+  return decrypt(id, blob, error);
+}
+
+bool IosBackup::write_decrypted(
+    const fs::path& dest, const std::function<void(const BackupFile&, const std::string&)>& skipped,
+    std::size_t& written, std::string& error) const {
+  written = 0;
+  std::error_code ec;
+  if (fs::exists(dest, ec) && !fs::is_empty(dest, ec)) {
+    error = dest.string() + " exists and is not empty";
+    return false;
+  }
+  fs::create_directories(dest, ec);
+  fs::permissions(dest, fs::perms::owner_all, ec);
+  if (ec) {
+    error = "cannot create " + dest.string() + ": " + ec.message();
+    return false;
+  }
+  std::string why;
+  // iOS 10.2+ encrypts Manifest.db; older backups keep it plain.
+  auto manifest =
+      manifest_key_.empty() ? read_secure(root_ / "Manifest.db", error) : decrypt_manifest(error);
+  if (!manifest) return false;
+  if (!write_private(dest / "Manifest.db", manifest->data(), manifest->size())) {
+    error = "cannot write " + (dest / "Manifest.db").string();
+    return false;
+  }
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    if (!entry.is_regular_file(ec) || entry.path().extension() != ".plist") continue;
+    if (!fs::copy_file(entry.path(), dest / entry.path().filename(), ec)) {
+      error = "cannot write " + (dest / entry.path().filename()).string();
+      return false;
+    }
+  }
+  bool ok = true;
+  bool listed = for_each_file(
+      [&](const BackupFile& file, std::string_view blob) {
+        if (!ok || file.flags != 1 || !payload_path(file.file_id)) return;
+        auto data = decrypt(file.file_id, blob, why);
+        if (!data) {
+          skipped(file, why);
+          return;
+        }
+        auto dir = dest / file.file_id.substr(0, 2);
+        fs::create_directories(dir, ec);
+        if (!write_private(dir / file.file_id, data->data(), data->size())) {
+          error = "cannot write " + (dir / file.file_id).string();
+          ok = false;
+          return;
+        }
+        ++written;
+      },
+      why);
+  if (!listed) error = "Manifest.db: " + why;
+  return ok && listed;
 }
 
 std::optional<fs::path> IosBackup::payload_path(std::string_view id) const {
@@ -102,10 +311,20 @@ std::optional<fs::path> IosBackup::payload_path(std::string_view id) const {
   return path;
 }
 
-std::optional<std::string> IosBackup::read(std::string_view id) const {
+std::optional<std::string> IosBackup::read(std::string_view id, std::string& error) const {
   auto path = payload_path(id);
-  if (!path) return std::nullopt;
-  return slurp(*path);
+  if (!path) {
+    error = "not in the backup";
+    return std::nullopt;
+  }
+  if (!encrypted_) {
+    auto bytes = slurp(*path);
+    if (!bytes) error = "cannot be read";
+    return bytes;
+  }
+  auto data = decrypt(id, error);
+  if (!data) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(data->data()), data->size());
 }
 
 std::optional<std::string> IosBackup::read_top_level(std::string_view name) const {
@@ -119,7 +338,10 @@ std::optional<core::Database> IosBackup::open_database(std::string_view id,
     error = "not in the backup";
     return std::nullopt;
   }
-  return core::Database::open_evidence(*path, error);
+  if (!encrypted_) return core::Database::open_evidence(*path, error);
+  auto data = decrypt(id, error);
+  if (!data) return std::nullopt;
+  return core::Database::open_image(std::move(*data), error);
 }
 
 std::vector<BackupFile> IosBackup::query(const std::string& where,

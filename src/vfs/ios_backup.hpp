@@ -1,6 +1,8 @@
 // An iTunes/Finder iOS backup: Info.plist, Manifest.plist, Manifest.db and one payload per file
 // at <fileID[0:2]>/<fileID>, fileID = SHA-1("<domain>-<relativePath>") (mvt-spec-ios §4.2).
-// Everything is read in place and read-only.
+// Everything is read in place and read-only. An encrypted backup, once unlocked with its key, is
+// read through the same calls: each payload is decrypted in memory when it is read, so modules do
+// not know whether the backup was encrypted.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/secure_buffer.hpp"
 #include "core/sqlite.hpp"
+#include "vfs/ios_backup_crypto.hpp"
+#include "vfs/ios_keybag.hpp"
 
 namespace vigil::vfs {
 
@@ -31,15 +36,38 @@ class IosBackup {
                                        std::string& note);
 
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
-  /// Manifest.plist says IsEncrypted.
+  /// Manifest.plist says IsEncrypted and Manifest.db is not plain (a decrypted copy keeps the
+  /// flag and is read as a plain backup): the backup needs its key.
   [[nodiscard]] bool encrypted() const { return encrypted_; }
+  /// unlock() succeeded: payloads are decrypted as they are read.
+  [[nodiscard]] bool unlocked() const { return keys_ != nullptr; }
+  /// One sentence when the backup cannot be read as a whole although it was found (Manifest.db
+  /// unreadable and no Manifest.plist to say whether it is encrypted); else empty.
+  [[nodiscard]] const std::string& problem() const { return problem_; }
+
+  /// The keybag of an encrypted backup (Manifest.plist `BackupKeyBag`); nullopt with `error`
+  /// naming what is missing or damaged.
+  [[nodiscard]] std::optional<Keybag> keybag(std::string& error) const;
+  enum class Unlock { ok, wrong_key, damaged };
+  /// Unwraps the class keys with the derived key and decrypts Manifest.db into memory.
+  /// `wrong_key`: no class key unwraps (wrong password); `damaged`: the keybag, ManifestKey or
+  /// Manifest.db cannot be used (`error` names it).
+  Unlock unlock(const Key& derived, std::string& error);
+  /// Writes a plain copy of an unlocked backup to `dest` (a new or empty folder): Manifest.db,
+  /// every payload decrypted and cut to its size, and the top-level plists. Files that cannot
+  /// be decrypted are reported to `skipped` and left out. False with `error` when `dest` cannot
+  /// be written or Manifest.db cannot be read.
+  bool write_decrypted(const std::filesystem::path& dest,
+                       const std::function<void(const BackupFile&, const std::string&)>& skipped,
+                       std::size_t& written, std::string& error) const;
 
   static std::string file_id(std::string_view domain, std::string_view relative_path);
 
   /// The payload of a file ID, when it exists inside the backup.
   [[nodiscard]] std::optional<std::filesystem::path> payload_path(std::string_view file_id) const;
-  /// Reads a payload (nullopt when absent or unreadable).
-  [[nodiscard]] std::optional<std::string> read(std::string_view file_id) const;
+  /// Reads (and, when encrypted, decrypts) a payload; nullopt with `error` when it is absent or
+  /// cannot be read or decrypted.
+  [[nodiscard]] std::optional<std::string> read(std::string_view file_id, std::string& error) const;
   /// Opens a payload as a read-only SQLite database.
   [[nodiscard]] std::optional<core::Database> open_database(std::string_view file_id,
                                                             std::string& error) const;
@@ -66,9 +94,18 @@ class IosBackup {
 
  private:
   std::vector<BackupFile> query(const std::string& where, std::vector<std::string> args) const;
+  // The plaintext of an encrypted payload, from the ciphertext and its MBFile blob.
+  std::optional<core::SecureBuffer> decrypt(std::string_view file_id, std::string_view blob,
+                                            std::string& error) const;
+  std::optional<core::SecureBuffer> decrypt(std::string_view file_id, std::string& error) const;
+  std::optional<core::SecureBuffer> decrypt_manifest(std::string& error) const;
 
   std::filesystem::path root_;
   bool encrypted_ = false;
+  std::string problem_;
+  std::string keybag_;        // Manifest.plist BackupKeyBag
+  std::string manifest_key_;  // Manifest.plist ManifestKey: class (LE uint32) + wrapped key
+  std::shared_ptr<const ClassKeys> keys_;
   std::shared_ptr<core::Database> manifest_;
 };
 

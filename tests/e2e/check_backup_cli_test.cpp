@@ -224,7 +224,7 @@ TEST(CheckBackupCli, EncryptedBackupSaysHowToProceed) {
                                                         "corpus/ios-encrypted-generated"))
     if (e.path().filename() == "Manifest.plist") encrypted = e.path().parent_path();
   ASSERT_FALSE(encrypted.empty());
-  auto run = run_vigil("check-backup '" + encrypted.string() + "'", home.path(), true);
+  auto run = run_vigil("check-backup '" + encrypted.string() + "' </dev/null", home.path(), true);
   EXPECT_EQ(run.status, 6);
   EXPECT_NE(run.out.find("is an encrypted backup"), std::string::npos) << run.out;
 }

@@ -1,5 +1,5 @@
 // `vigil check-batch`: generated backups (one nested deeper), an encrypted one with its password
-// file, and a corrupt one, checked in parallel; every case in summary.csv, the broken ones
+// file, one with a wrong password beside it, and a corrupt one, checked in parallel; every case in summary.csv, the broken ones
 // reported while the others are checked.
 #include <gtest/gtest.h>
 
@@ -47,11 +47,14 @@ TEST(CheckBatchCli, GeneratedEncryptedNestedAndCorruptCases) {
   generate(cases / "site-b/2024/bob", 2);
   fs::copy(vigil::test::shared_dir() / "corpus/ios-encrypted-generated/mvt-ios_backup-fastkdf",
            cases / "carol-encrypted", fs::copy_options::recursive);
+  fs::copy(vigil::test::shared_dir() / "corpus/ios-encrypted-generated/mvt-ios_backup-fastkdf",
+           cases / "erin-encrypted", fs::copy_options::recursive);
+  vigil::test::write_file(cases / "erin-encrypted.password", "not the password\n");
   vigil::test::write_file(cases / "dave-corrupt/Manifest.plist", "bplist00 not a plist");
   vigil::test::write_file(cases / "dave-corrupt/Manifest.db",
                           std::string("SQLite format 3\0 torn", 22));
   vigil::test::write_file(cases / "notes/readme.txt", "not an acquisition");
-  vigil::test::write_file(home.path() / "secrets/carol.txt", "password\n");
+  vigil::test::write_file(home.path() / "secrets/carol.txt", "vigil-tëst-ü🔑\n");
   vigil::test::write_file(home.path() / "secrets/passwords.tsv",
                           "# case\tpassword file\ncarol-encrypted\tcarol.txt\n");
   auto before = vigil::test::tree_digest(cases);
@@ -61,7 +64,7 @@ TEST(CheckBatchCli, GeneratedEncryptedNestedAndCorruptCases) {
                            "--passwords '" + (home.path() / "secrets/passwords.tsv").string() +
                            "' -o '" + out.string() + "' '" + cases.string() + "'",
                        home.path(), true);
-  EXPECT_EQ(run.status, 3) << run.out;  // the encrypted case could not be checked
+  EXPECT_EQ(run.status, 3) << run.out;  // erin's case could not be checked
   EXPECT_EQ(vigil::test::tree_digest(cases), before) << "the evidence changed";
 
   std::istringstream csv(vigil::test::read_file(out / "summary.csv"));
@@ -76,7 +79,7 @@ TEST(CheckBatchCli, GeneratedEncryptedNestedAndCorruptCases) {
     ASSERT_EQ(f.size(), 13u) << line;
     rows[f[0]] = f;
   }
-  ASSERT_EQ(rows.size(), 4u) << run.out;
+  ASSERT_EQ(rows.size(), 5u) << run.out;
   for (const char* ok : {"alice-phone", "site-b_2024_bob"}) {
     const auto& r = rows[ok];
     EXPECT_EQ(r[11], "ok") << ok;
@@ -87,9 +90,14 @@ TEST(CheckBatchCli, GeneratedEncryptedNestedAndCorruptCases) {
     EXPECT_TRUE(fs::exists(out / "cases" / ok / "report.html")) << ok;
     EXPECT_TRUE(fs::exists(out / "cases" / ok / "timeline.csv")) << ok;
   }
-  EXPECT_EQ(rows["carol-encrypted"][11].rfind("encrypted: password file ", 0), 0u)
-      << rows["carol-encrypted"][11];
-  EXPECT_NE(rows["carol-encrypted"][11].find("carol.txt"), std::string::npos);
+  // The encrypted case is decrypted in memory with its password file: the MVT test backup's
+  // records, so its three CRITICAL alerts with MVT's test indicators.
+  EXPECT_EQ(rows["carol-encrypted"][11], "ok") << rows["carol-encrypted"][11];
+  EXPECT_EQ(rows["carol-encrypted"][5], "3") << rows["carol-encrypted"][5];
+  EXPECT_TRUE(fs::exists(out / "cases/carol-encrypted/report.html"));
+  EXPECT_EQ(rows["erin-encrypted"][11].rfind("encrypted: wrong password in ", 0), 0u)
+      << rows["erin-encrypted"][11];
+  EXPECT_NE(rows["erin-encrypted"][11].find("erin-encrypted.password"), std::string::npos);
   // A torn backup is checked as far as it can be read; the summary says what could not be.
   EXPECT_EQ(rows["dave-corrupt"][11].rfind("checked with 1 warning: manifest: Manifest.db", 0), 0u)
       << rows["dave-corrupt"][11];

@@ -27,12 +27,16 @@ std::optional<core::Database> open_db(ModuleContext& ctx, std::string_view domai
 
 std::optional<core::Plist> read_plist_id(ModuleContext& ctx, std::string_view file_id,
                                          std::string_view what) {
-  auto bytes = ctx.backup().read(file_id);
-  if (!bytes) {
+  if (!ctx.backup().payload_path(file_id)) {
     ctx.not_found(std::string(what));
     return std::nullopt;
   }
   std::string error;
+  auto bytes = ctx.backup().read(file_id, error);
+  if (!bytes) {
+    ctx.warn(std::string(what) + " (" + std::string(file_id) + "): " + error);
+    return std::nullopt;
+  }
   auto plist = core::Plist::parse(*bytes, error);
   if (!plist) ctx.warn(std::string(what) + " (" + std::string(file_id) + "): " + error);
   return plist;

@@ -34,12 +34,15 @@ void run(ModuleContext& ctx) {
     if (file.flags == 2) continue;  // a directory named profile-…
     ++profiles;
     std::string what = std::string(kDomain) + "/" + core::utf8_or_escaped(file.relative_path);
-    auto bytes = ctx.backup().read(file.file_id);
+    std::string error;
+    auto bytes = ctx.backup().read(file.file_id, error);
     if (!bytes) {
-      ctx.warn(what + " (" + file.file_id + "): listed in Manifest.db but its file is missing");
+      ctx.warn(what + " (" + file.file_id + "): " +
+               (ctx.backup().payload_path(file.file_id)
+                    ? error
+                    : std::string("listed in Manifest.db but its file is missing")));
       continue;
     }
-    std::string error;
     auto plist = core::Plist::parse(*bytes, error);
     if (!plist) ctx.warn(what + " (" + file.file_id + "): " + error);
     core::PlistRef root = plist ? plist->root() : core::PlistRef();

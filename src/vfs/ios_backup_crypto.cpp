@@ -1,0 +1,277 @@
+#include "vfs/ios_backup_crypto.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <future>
+#include <memory>
+
+#include "core/plist.hpp"
+
+namespace vigil::vfs {
+
+namespace {
+
+struct CtxFree {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+bool pbkdf2(std::string_view secret, std::string_view salt, std::uint64_t iterations,
+            const EVP_MD* md, unsigned char* out) {
+  if (iterations > INT_MAX || secret.size() > INT_MAX || salt.size() > INT_MAX) return false;
+  return PKCS5_PBKDF2_HMAC(secret.data(), static_cast<int>(secret.size()), bytes_of(salt),
+                           static_cast<int>(salt.size()), static_cast<int>(iterations), md,
+                           static_cast<int>(Key::kSize), out) == 1;
+}
+
+// Both stages; the SHA-256 one only for iOS 10.2+ keybags (DPIC present).
+bool derive(std::string_view password, const Keybag& keybag, Key& out) {
+  if (keybag.dp_iterations == 0)
+    return pbkdf2(password, keybag.salt, keybag.iterations, EVP_sha1(), out.data());
+  Key stage1;
+  if (!pbkdf2(password, keybag.dp_salt, keybag.dp_iterations, EVP_sha256(), stage1.data()))
+    return false;
+  return pbkdf2({reinterpret_cast<const char*>(stage1.data()), Key::kSize}, keybag.salt,
+                keybag.iterations, EVP_sha1(), out.data());
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Key::~Key() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
+
+std::string Key::hex() const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes_) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::optional<Key> Key::from_hex(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  auto first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return std::nullopt;
+  text = text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+  if (text.size() != 2 * kSize) return std::nullopt;
+  Key key;
+  for (std::size_t i = 0; i < kSize; ++i) {
+    int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    key.bytes_[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return key;
+}
+
+std::optional<Key> derive_key(std::string_view password, const Keybag& keybag,
+                              const KdfProgress& progress, std::string& error) {
+  Key key;
+  bool ok = false;
+  if (!progress) {
+    ok = derive(password, keybag, key);
+  } else {
+    // Estimate the duration from a short run of the same PRF, then report elapsed / estimate.
+    using Clock = std::chrono::steady_clock;
+    const bool two_stage = keybag.dp_iterations != 0;
+    const std::uint64_t total = two_stage ? keybag.dp_iterations : keybag.iterations;
+    const std::uint64_t sample = std::min<std::uint64_t>(total, 20000);
+    Key scratch;
+    auto t0 = Clock::now();
+    ok = pbkdf2(password, two_stage ? keybag.dp_salt : keybag.salt, sample,
+                two_stage ? EVP_sha256() : EVP_sha1(), scratch.data());
+    double per_round = std::chrono::duration<double>(Clock::now() - t0).count() /
+                       static_cast<double>(std::max<std::uint64_t>(sample, 1));
+    double estimate = per_round * static_cast<double>(total + (two_stage ? keybag.iterations : 0));
+    auto started = Clock::now();
+    auto job = std::async(std::launch::async, [&] { return derive(password, keybag, key); });
+    progress(0.0);
+    while (job.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+      progress(estimate > 0 ? std::min(0.99, elapsed / estimate) : 0.0);
+    }
+    ok = job.get() && ok;
+    progress(1.0);
+  }
+  if (!ok) {
+    error = "the key derivation failed (iteration counts out of range)";
+    return std::nullopt;
+  }
+  return key;
+}
+
+std::optional<Key> unwrap_key(const Key& kek, std::string_view wrapped) {
+  if (wrapped.size() != Key::kSize + 8) return std::nullopt;
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return std::nullopt;
+  EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr) != 1)
+    return std::nullopt;
+  // The output is written to a wiped buffer: unwrap writes all 40 bytes' worth of work space.
+  std::array<unsigned char, Key::kSize + 16> out{};
+  int n = 0, tail = 0;
+  bool ok = EVP_DecryptUpdate(ctx.get(), out.data(), &n, bytes_of(wrapped),
+                              static_cast<int>(wrapped.size())) == 1 &&
+            n == static_cast<int>(Key::kSize) &&
+            EVP_DecryptFinal_ex(ctx.get(), out.data() + n, &tail) == 1;
+  std::optional<Key> key;
+  if (ok) {
+    key.emplace();
+    std::copy_n(out.begin(), Key::kSize, key->data());
+  }
+  OPENSSL_cleanse(out.data(), out.size());
+  return key;
+}
+
+bool decrypt_cbc(const Key& key, std::span<unsigned char> data) {
+  if (data.size() % 16 != 0) return false;
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  static constexpr unsigned char kZeroIv[16] = {};
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), kZeroIv) != 1)
+    return false;
+  EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
+  // In place (OpenSSL allows out == in), in chunks that fit an int.
+  constexpr std::size_t kChunk = std::size_t{1} << 30;
+  for (std::size_t at = 0; at < data.size(); at += kChunk) {
+    std::size_t n = std::min(kChunk, data.size() - at);
+    int out = 0;
+    if (EVP_DecryptUpdate(ctx.get(), data.data() + at, &out, data.data() + at,
+                          static_cast<int>(n)) != 1 ||
+        out != static_cast<int>(n))
+      return false;
+  }
+  int tail = 0;
+  return EVP_DecryptFinal_ex(ctx.get(), data.data() + data.size(), &tail) == 1 && tail == 0;
+}
+
+std::optional<ClassKeys> ClassKeys::unlock(const Keybag& keybag, const Key& derived) {
+  ClassKeys keys;
+  for (const auto& c : keybag.classes) {
+    // Only passcode-wrapped keys (WRAP bit 2) open with the password; device-wrapped ones would
+    // need the phone's UID key and are not in a backup keybag.
+    if ((c.wrap & 2) == 0 || c.wrapped_key.empty()) continue;
+    if (auto key = unwrap_key(derived, c.wrapped_key))
+      keys.keys_.emplace_back(c.protection_class, *key);
+    else
+      keys.damaged_.push_back(c.protection_class);
+  }
+  if (keys.keys_.empty()) return std::nullopt;
+  return keys;
+}
+
+std::optional<Key> ClassKeys::unwrap(std::uint32_t protection_class, std::string_view wrapped,
+                                     std::string& error) const {
+  auto it = std::find_if(keys_.begin(), keys_.end(),
+                         [&](const auto& k) { return k.first == protection_class; });
+  if (it == keys_.end() &&
+      std::find(damaged_.begin(), damaged_.end(), protection_class) != damaged_.end()) {
+    error = "its key is wrapped by protection class " + std::to_string(protection_class) +
+            ", whose class key in the keybag cannot be unwrapped (damaged keybag)";
+    return std::nullopt;
+  }
+  if (it == keys_.end()) {
+    error = "its key is wrapped by protection class " + std::to_string(protection_class) +
+            ", whose class key the keybag does not give";
+    return std::nullopt;
+  }
+  auto key = unwrap_key(it->second, wrapped);
+  if (!key) error = "its key cannot be unwrapped (the wrapped key is damaged)";
+  return key;
+}
+
+std::optional<FileEncryption> file_encryption(std::string_view mbfile_blob, std::string& error) {
+  auto plist = core::Plist::parse(mbfile_blob, error);
+  if (!plist) {
+    error = "its Manifest.db metadata is not a property list (" + error + ")";
+    return std::nullopt;
+  }
+  core::PlistRef objects = plist->root()["$objects"];
+  core::PlistRef mbfile = objects.at(1);
+  if (!mbfile.is_dict()) {
+    error = "its Manifest.db metadata is not an MBFile archive";
+    return std::nullopt;
+  }
+  FileEncryption out;
+  out.size = mbfile["Size"].integer();
+  core::PlistRef key = mbfile["EncryptionKey"];
+  if (!key.valid()) return out;
+  // An NSData archived by reference: {"NS.data": <bytes>} in $objects (or the bytes themselves).
+  if (key.type() == PLIST_UID) key = objects.at(static_cast<std::size_t>(*key.integer()));
+  if (key.is_dict()) key = key["NS.data"];
+  auto bytes = key.data();
+  if (!bytes || bytes->size() != 4 + Key::kSize + 8) {
+    error = "its EncryptionKey is not a 44-byte wrapped key";
+    return std::nullopt;
+  }
+  out.has_key = true;
+  auto prefix = bytes_of(*bytes);
+  std::uint32_t class_prefix = prefix[0] | (std::uint32_t{prefix[1]} << 8) |
+                               (std::uint32_t{prefix[2]} << 16) | (std::uint32_t{prefix[3]} << 24);
+  auto protection = mbfile["ProtectionClass"].integer();
+  out.protection_class = protection && *protection >= 0 && *protection <= UINT32_MAX
+                             ? static_cast<std::uint32_t>(*protection)
+                             : class_prefix;
+  out.wrapped_key = bytes->substr(4);
+  return out;
+}
+
+std::optional<std::size_t> decrypt_payload(const ClassKeys& keys, const FileEncryption& file,
+                                           std::span<unsigned char> data, std::string& error) {
+  if (!file.has_key) {
+    // Manifest.db records no key: a plain payload (iOS stores some files unencrypted).
+    return data.size();
+  }
+  if (data.size() % 16 != 0) {
+    error = "the encrypted payload is not whole AES blocks (" + std::to_string(data.size()) +
+            " bytes: truncated or damaged)";
+    return std::nullopt;
+  }
+  if (file.size && (*file.size < 0 || static_cast<std::uint64_t>(*file.size) > data.size())) {
+    error = "the encrypted payload (" + std::to_string(data.size()) +
+            " bytes) is shorter than its recorded size " + std::to_string(*file.size) +
+            " (truncated)";
+    return std::nullopt;
+  }
+  auto key = keys.unwrap(file.protection_class, file.wrapped_key, error);
+  if (!key) return std::nullopt;
+  if (!decrypt_cbc(*key, data)) {
+    error = "AES decryption failed";
+    return std::nullopt;
+  }
+  if (file.size) return static_cast<std::size_t>(*file.size);
+  // No recorded size: drop a valid PKCS#7 padding.
+  if (data.empty()) return 0;
+  unsigned pad = data.back();
+  if (pad == 0 || pad > 16 || pad > data.size()) return data.size();
+  for (std::size_t i = data.size() - pad; i < data.size(); ++i)
+    if (data[i] != pad) return data.size();
+  return data.size() - pad;
+}
+
+std::size_t without_padding(std::span<const unsigned char> image) {
+  if (image.empty() || image.size() % 512 == 0) return image.size();
+  unsigned pad = image.back();
+  if (pad == 0 || pad > 16 || pad > image.size()) return image.size();
+  std::size_t rest = image.size() - pad;
+  if (rest % 512 != 0) return image.size();
+  for (std::size_t i = rest; i < image.size(); ++i)
+    if (image[i] != pad) return image.size();
+  return rest;
+}
+
+}  // namespace vigil::vfs
