@@ -34,10 +34,6 @@ class JsonObject {
     append_json_number(member(key), n);
     return *this;
   }
-  JsonObject& value(std::string_view key, const Json& v) {
-    append_json(member(key), v);
-    return *this;
-  }
   void close() { out_ += '}'; }
 
  private:

@@ -47,8 +47,12 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
         file.emplace(*options.output / (std::string(spec.slug) + ".json"), spec.object_result);
       std::optional<report::ModuleTimeline> events;
       if (options.timeline != nullptr) events.emplace(*options.timeline, spec.slug, spec.name);
-      modules::ModuleContext ctx(std::string(spec.slug), backup, iocs, file ? &*file : nullptr,
-                                 events ? &*events : nullptr);
+      std::optional<report::UrlFile> urls;
+      if (options.output)
+        urls.emplace(*options.output / (".urls-" + std::string(spec.slug) + ".tmp"));
+      modules::ModuleContext ctx(
+          std::string(spec.slug), backup, iocs,
+          {file ? &*file : nullptr, events ? &*events : nullptr, urls ? &*urls : nullptr});
       report::ModuleOutcome& out = outcomes[i];
       out.spec = &spec;
       try {
@@ -60,10 +64,11 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
       }
       if (file && !file->close()) ctx.warn("could not write " + std::string(spec.slug) + ".json");
       if (events) events->close();
+      if (urls && !urls->close()) ctx.warn("could not write its URLs for urls.json");
       out.records = ctx.records;
       out.timeline_events = ctx.timeline_events;
       out.alerts = std::move(ctx.alerts);
-      out.urls = std::move(ctx.urls);
+      if (urls) out.urls = urls->path();
       out.warnings = std::move(ctx.warnings);
       out.missing = std::move(ctx.missing);
       if (!out.failure.empty()) out.warnings.push_back("module failed: " + out.failure);

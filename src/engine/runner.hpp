@@ -16,7 +16,7 @@
 namespace vigil::engine {
 
 struct RunOptions {
-  std::optional<std::filesystem::path> output;  ///< where `<slug>.json` files go
+  std::optional<std::filesystem::path> output;  ///< `<slug>.json` and URL files (urls.json) go
   report::Timeline* timeline = nullptr;         ///< receives the events (null: only counted)
   std::vector<std::string> modules;             ///< only these slugs (empty: all)
   unsigned jobs = 0;                            ///< 0: one per core

@@ -74,24 +74,19 @@ Json matched_indicator_json(const indicators::IndicatorSet& set, const indicator
 }
 
 ModuleContext::ModuleContext(std::string slug, const vfs::IosBackup& backup,
-                             const indicators::IndicatorSet* iocs, RecordSink* record_sink,
-                             TimelineSink* timeline_sink)
-    : slug_(std::move(slug)),
-      backup_(backup),
-      iocs_(iocs),
-      records_(record_sink),
-      timeline_(timeline_sink) {}
+                             const indicators::IndicatorSet* iocs, ModuleSinks sinks)
+    : slug_(std::move(slug)), backup_(backup), iocs_(iocs), sinks_(sinks) {}
 
 void ModuleContext::emit(const Json& record) {
   ++records;
-  if (records_ != nullptr) records_->write(record);
+  if (sinks_.records != nullptr) sinks_.records->write(record);
 }
 
 void ModuleContext::timeline(std::optional<Micros> when, std::string_view event,
                              std::string_view data) {
   if (!when) return;
   ++timeline_events;
-  if (timeline_ != nullptr) timeline_->add(*when, event, data);
+  if (sinks_.timeline != nullptr) sinks_.timeline->add(*when, event, data);
 }
 
 void ModuleContext::alert(Level level, std::string message, std::optional<Micros> event_time,
@@ -107,7 +102,9 @@ void ModuleContext::alert(Level level, std::string message, std::optional<Micros
   alerts.push_back(std::move(a));
 }
 
-void ModuleContext::url(UrlResult result) { urls.push_back(std::move(result)); }
+void ModuleContext::url(const UrlResult& result) {
+  if (sinks_.urls != nullptr) sinks_.urls->add(result);
+}
 void ModuleContext::warn(std::string message) { warnings.push_back(std::move(message)); }
 void ModuleContext::not_found(std::string what) { missing.push_back(std::move(what)); }
 

@@ -65,12 +65,25 @@ class TimelineSink {
   virtual void add(Micros when, std::string_view event, std::string_view data) = 0;
 };
 
+/// Per-module sink for collected URLs; the engine writes them to urls.json.
+class UrlSink {
+ public:
+  virtual ~UrlSink() = default;
+  virtual void add(const UrlResult& url) = 0;
+};
+
+/// Where a module's bulk results go; a null sink drops them (records and events are still
+/// counted).
+struct ModuleSinks {
+  RecordSink* records = nullptr;
+  TimelineSink* timeline = nullptr;
+  UrlSink* urls = nullptr;
+};
+
 class ModuleContext {
  public:
-  /// The sinks may be null: records and events are then only counted.
   ModuleContext(std::string slug, const vfs::IosBackup& backup,
-                const indicators::IndicatorSet* iocs, RecordSink* record_sink,
-                TimelineSink* timeline_sink);
+                const indicators::IndicatorSet* iocs, ModuleSinks sinks);
 
   [[nodiscard]] const vfs::IosBackup& backup() const { return backup_; }
   /// The loaded indicators, or null when none are loaded (heuristics still run).
@@ -83,7 +96,7 @@ class ModuleContext {
   void timeline(std::optional<Micros> when, std::string_view event, std::string_view data);
   void alert(Level level, std::string message, std::optional<Micros> event_time, const Json& event,
              const indicators::Match* match = nullptr);
-  void url(UrlResult result);
+  void url(const UrlResult& result);
   /// A problem with the evidence that did not stop the module (names the file).
   void warn(std::string message);
   /// Notes what was looked for and not found ("not present" in the summary, not a warning).
@@ -111,7 +124,6 @@ class ModuleContext {
   std::size_t records = 0;
   std::size_t timeline_events = 0;
   std::vector<Alert> alerts;
-  std::vector<UrlResult> urls;
   std::vector<std::string> warnings;
   std::vector<std::string> missing;
 
@@ -119,8 +131,7 @@ class ModuleContext {
   std::string slug_;
   const vfs::IosBackup& backup_;
   const indicators::IndicatorSet* iocs_;
-  RecordSink* records_;
-  TimelineSink* timeline_;
+  ModuleSinks sinks_;
 };
 
 struct ModuleSpec {

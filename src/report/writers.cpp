@@ -133,36 +133,73 @@ bool write_alerts(const fs::path& dir, const std::vector<ModuleOutcome>& outcome
   return csv.close() && ok;
 }
 
+void UrlFile::add(const modules::UrlResult& u) {
+  if (failed_) return;
+  if (!file_.is_open() && !file_.open(path_)) {
+    failed_ = true;
+    return;
+  }
+  // An element of dump(array, 4), after its separator: write_urls() drops the first ','.
+  std::string& out = file_.buffer();
+  out += ",\n    {\n        \"url\": ";
+  core::append_json_string(out, u.url);
+  out += ",\n        \"expanded_url\": ";
+  if (u.expanded_url)
+    core::append_json_string(out, *u.expanded_url);
+  else
+    out += "null";
+  out += ",\n        \"timestamp\": ";
+  if (u.timestamp)
+    core::append_json_string(out, core::format_iso(*u.timestamp));
+  else
+    out += "null";
+  out += ",\n        \"source\": ";
+  core::append_json_string(out, u.source);
+  out += ",\n        \"shortened\": ";
+  out += u.shortened ? "true\n    }" : "false\n    }";
+  file_.maybe_flush();
+}
+
+bool UrlFile::close() {
+  failed_ = !file_.close() || failed_;
+  return !failed_;
+}
+
+std::optional<fs::path> UrlFile::path() const {
+  if (failed_ || !fs::exists(path_)) return std::nullopt;
+  return path_;
+}
+
 bool write_urls(const fs::path& path, const std::vector<ModuleOutcome>& outcomes) {
-  // dump(array, 4) of {url, expanded_url, timestamp, source, shortened} objects, one at a time.
-  BufferedFile file;
-  bool any = false;
-  for (const auto& o : outcomes)
-    for (const auto& u : o.urls) {
-      if (!any && !file.open(path)) return false;
-      std::string& out = file.buffer();
-      out += any ? ",\n    {\n        \"url\": " : "[\n    {\n        \"url\": ";
-      any = true;
-      core::append_json_string(out, u.url);
-      out += ",\n        \"expanded_url\": ";
-      if (u.expanded_url)
-        core::append_json_string(out, *u.expanded_url);
-      else
-        out += "null";
-      out += ",\n        \"timestamp\": ";
-      if (u.timestamp)
-        core::append_json_string(out, core::format_iso(*u.timestamp));
-      else
-        out += "null";
-      out += ",\n        \"source\": ";
-      core::append_json_string(out, u.source);
-      out += ",\n        \"shortened\": ";
-      out += u.shortened ? "true\n    }" : "false\n    }";
-      file.maybe_flush();
+  BufferedFile out;
+  bool ok = true, any = false;
+  for (const auto& o : outcomes) {
+    if (!o.urls) continue;
+    std::FILE* in = std::fopen(o.urls->c_str(), "rb");
+    if (in == nullptr) {
+      ok = false;
+      continue;
     }
-  if (!any) return true;
-  file.buffer() += "\n]\n";
-  return file.close();
+    char chunk[1u << 16];
+    for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, in)) > 0;) {
+      std::size_t skip = 0;
+      if (!any) {  // the array starts; its first element has no separator
+        ok = out.open(path) && ok;
+        out.buffer() += '[';
+        skip = 1;
+        any = true;
+      }
+      out.buffer().append(chunk + skip, n - skip);
+      out.maybe_flush();
+    }
+    ok = std::ferror(in) == 0 && ok;
+    std::fclose(in);
+    std::error_code ec;
+    fs::remove(*o.urls, ec);
+  }
+  if (!any) return ok;
+  out.buffer() += "\n]\n";
+  return out.close() && ok;
 }
 
 }  // namespace vigil::report

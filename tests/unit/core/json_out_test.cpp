@@ -60,15 +60,10 @@ TEST(JsonOut, NumbersAndStructures) {
 
 TEST(JsonOut, StreamedObjectEqualsTheTree) {
   std::string out;
-  JsonObject(out)
-      .string("message", "a \"b\"\n")
-      .number("timestamp", -5)
-      .value("list", Json::array({1, 2}))
-      .close();
+  JsonObject(out).string("message", "a \"b\"\n").number("timestamp", -5).close();
   Json tree;
   tree["message"] = "a \"b\"\n";
   tree["timestamp"] = -5;
-  tree["list"] = Json::array({1, 2});
   EXPECT_EQ(out, reference(tree));
   std::string empty;
   JsonObject(empty).close();

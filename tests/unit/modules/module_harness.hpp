@@ -42,6 +42,15 @@ class CapturingSink final : public modules::RecordSink {
   std::vector<modules::Json>& out_;
 };
 
+class CapturingUrls final : public modules::UrlSink {
+ public:
+  explicit CapturingUrls(std::vector<modules::UrlResult>& out) : out_(out) {}
+  void add(const modules::UrlResult& url) override { out_.push_back(url); }
+
+ private:
+  std::vector<modules::UrlResult>& out_;
+};
+
 class CapturingTimeline final : public modules::TimelineSink {
  public:
   CapturingTimeline(std::string_view module, std::vector<modules::TimelineEvent>& out)
@@ -84,10 +93,10 @@ inline ModuleRun run_module(std::string_view slug, const std::filesystem::path& 
     if (spec->slug != slug) continue;
     CapturingSink sink(run.records);
     CapturingTimeline timeline(spec->name, run.events);
-    modules::ModuleContext ctx(std::string(spec->slug), *backup, iocs, &sink, &timeline);
+    CapturingUrls urls(run.urls);
+    modules::ModuleContext ctx(std::string(spec->slug), *backup, iocs, {&sink, &timeline, &urls});
     spec->run(ctx);
     run.alerts = std::move(ctx.alerts);
-    run.urls = std::move(ctx.urls);
     run.warnings = std::move(ctx.warnings);
     run.missing = std::move(ctx.missing);
     return run;
