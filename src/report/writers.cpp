@@ -42,22 +42,38 @@ bool BufferedFile::close() {
 JsonRecordFile::JsonRecordFile(fs::path path, bool single_object)
     : path_(std::move(path)), single_object_(single_object) {}
 
-void JsonRecordFile::write(const Json& record) {
-  if (failed_) return;
+bool JsonRecordFile::next_record() {
+  if (failed_) return false;
   if (!file_.is_open()) {
     if (!file_.open(path_)) {
       failed_ = true;
-      return;
+      return false;
     }
     if (!single_object_) file_.buffer() += "[\n";
   }
-  if (single_object_) {
-    if (count_++ == 0) file_.buffer() += dump(record, 4);
-    return;
-  }
+  if (single_object_) return count_++ == 0;
   // One compact record per line: valid JSON, greppable, and no re-indentation pass per record.
   if (count_++ != 0) file_.buffer() += ",\n";
+  return true;
+}
+
+void JsonRecordFile::write(const Json& record) {
+  if (!next_record()) return;
+  if (single_object_) {
+    file_.buffer() += dump(record, 4);
+    return;
+  }
   core::append_json(file_.buffer(), record);
+  file_.maybe_flush();
+}
+
+void JsonRecordFile::write_text(std::string_view record) {
+  if (single_object_) {
+    write(Json::parse(record, nullptr, false));
+    return;
+  }
+  if (!next_record()) return;
+  file_.buffer() += record;
   file_.maybe_flush();
 }
 

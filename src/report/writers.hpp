@@ -49,10 +49,15 @@ class JsonRecordFile final : public modules::RecordSink {
   JsonRecordFile(const JsonRecordFile&) = delete;
   JsonRecordFile& operator=(const JsonRecordFile&) = delete;
   void write(const modules::Json& record) override;
+  void write_text(std::string_view record) override;
   /// Completes the file; false when writing failed (disk full…).
   bool close();
 
  private:
+  /// Opens the file on the first record and writes the separator; false when nothing more is to
+  /// be written.
+  bool next_record();
+
   std::filesystem::path path_;
   bool single_object_;
   BufferedFile file_;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 
 namespace vigil::modules::ios {
@@ -94,6 +95,53 @@ Json column_json(const core::Statement& row, int column) {
       return core::base64_encode(row.bytes(column));
     default:
       return nullptr;
+  }
+}
+
+void append_utf8_or_escaped(std::string& out, std::string_view bytes) {
+  if (core::is_utf8(bytes))
+    out.append(bytes);
+  else
+    out += core::utf8_or_escaped(bytes);
+}
+
+void append_column_json(std::string& out, const core::Statement& row, int column) {
+  switch (row.type(column)) {
+    case SQLITE_INTEGER:
+      core::append_json_number(out, row.integer(column));
+      return;
+    case SQLITE_FLOAT:
+      core::append_json_number(out, row.real(column));
+      return;
+    case SQLITE_TEXT:
+      core::append_json_text(out, row.bytes(column));
+      return;
+    case SQLITE_BLOB:
+      out += '"';
+      core::append_base64(out, row.bytes(column));
+      out += '"';
+      return;
+    default:
+      out += "null";
+  }
+}
+
+void append_column_py_str(std::string& out, const core::Statement& row, int column) {
+  switch (column < 0 ? SQLITE_NULL : row.type(column)) {
+    case SQLITE_INTEGER:
+      core::append_json_number(out, row.integer(column));
+      return;
+    case SQLITE_FLOAT:
+      out += py_float(row.real(column));
+      return;
+    case SQLITE_TEXT:
+      append_utf8_or_escaped(out, row.bytes(column));
+      return;
+    case SQLITE_BLOB:
+      core::append_base64(out, row.bytes(column));
+      return;
+    default:
+      out += "None";
   }
 }
 

@@ -37,6 +37,11 @@ class CapturingSink final : public modules::RecordSink {
  public:
   explicit CapturingSink(std::vector<modules::Json>& out) : out_(out) {}
   void write(const modules::Json& record) override { out_.push_back(record); }
+  void write_text(std::string_view record) override {
+    auto tree = modules::Json::parse(record, nullptr, false);
+    EXPECT_FALSE(tree.is_discarded()) << record;
+    out_.push_back(std::move(tree));
+  }
 
  private:
   std::vector<modules::Json>& out_;
