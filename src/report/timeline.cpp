@@ -371,8 +371,8 @@ std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::p
   // One merge feeds both files: this thread writes the CSV lines and passes the
   // distinct events, packed after the index of their run, to a second thread
   // that writes the JSONL lines.
-  constexpr std::size_t kBatchBytes = 1u << 20;
-  BatchQueue batches(4);
+  constexpr std::size_t kBatchBytes = 256u << 10;
+  BatchQueue batches(2);
   bool jsonl_ok = true;
   std::thread jsonl_writer([&] {
     BufferedFile jsonl;
