@@ -155,10 +155,11 @@ int run_check_backup(CheckBackupArgs& args) {
   options.jobs = args.jobs;
   const bool tty = args.messages == nullptr && isatty(STDERR_FILENO) != 0;
   if (tty) {
-    options.progress = [](const modules::ModuleSpec& spec, bool finished, std::size_t done,
-                          std::size_t total) {
-      fmt::print(stderr, "\r\033[K[{}/{}] {} {}", done, total, finished ? "done" : "running",
-                 spec.slug);
+    options.progress = [](const engine::Progress& p) {
+      std::string line = fmt::format("\r\033[K[{}/{}]", p.done, p.total);
+      for (const auto& [slug, records] : p.running)
+        line += fmt::format(" {} {} records", slug, records);
+      fmt::print(stderr, "{}", line);
     };
   }
   auto outcomes = engine::run_backup(*backup, set.size() ? &set : nullptr, options);

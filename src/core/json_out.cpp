@@ -96,6 +96,22 @@ void append_json_string(std::string& out, std::string_view value) {
   out += '"';
 }
 
+void append_json_strings(std::string& out, std::span<const std::string> values) {
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) out += ',';
+    append_json_string(out, values[i]);
+  }
+  out += ']';
+}
+
+void append_json_text(std::string& out, std::string_view bytes) {
+  if (is_utf8(bytes))
+    append_json_string(out, bytes);
+  else
+    append_json_string(out, utf8_or_escaped(bytes));
+}
+
 void append_json_number(std::string& out, std::int64_t value) {
   char buf[24];
   auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,11 @@ void append_json_number(std::string& out, double value);
 void append_json_number(std::string& out, std::int64_t value);
 /// Appends `value` as compact JSON.
 void append_json(std::string& out, const Json& value);
+/// Appends a JSON array of strings.
+void append_json_strings(std::string& out, std::span<const std::string> values);
+/// Appends evidence text as a JSON string literal the way `Json(utf8_or_escaped(bytes))` is
+/// written, without the intermediate string when the bytes are valid UTF-8 (nearly always).
+void append_json_text(std::string& out, std::string_view bytes);
 
 /// One JSON object written member by member into `out`: `{` on construction, `}` on close().
 class JsonObject {
@@ -34,13 +40,13 @@ class JsonObject {
     append_json_number(member(key), n);
     return *this;
   }
-  JsonObject& value(std::string_view key, const Json& v) {
-    append_json(member(key), v);
+  JsonObject& null(std::string_view key) {
+    member(key) += "null";
     return *this;
   }
   void close() { out_ += '}'; }
 
- private:
+  /// Starts a member: appends its key, and returns the buffer the caller appends its value to.
   std::string& member(std::string_view key) {
     if (!first_) out_ += ',';
     first_ = false;
@@ -48,6 +54,8 @@ class JsonObject {
     out_ += ':';
     return out_;
   }
+
+ private:
   std::string& out_;
   bool first_ = true;
 };

@@ -373,20 +373,24 @@ PlistNode from_libplist(plist_t p, int depth) {
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  append_base64(out, bytes);
+  return out;
+}
+
+void append_base64(std::string& out, std::string_view bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   auto byte = [&](std::size_t k) {
     return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
   };
   for (; i + 3 <= bytes.size(); i += 3) {
     std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
+    const char quad[] = {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63],
+                         kAlphabet[(v >> 6) & 63], kAlphabet[v & 63]};
+    out.append(quad, 4);
   }
   if (std::size_t rest = bytes.size() - i; rest > 0) {
     std::uint32_t v = byte(i) << 16;
@@ -396,7 +400,6 @@ std::string base64_encode(std::string_view bytes) {
     out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
     out += '=';
   }
-  return out;
 }
 
 PlistRef PlistRef::operator[](std::string_view key) const {

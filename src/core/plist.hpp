@@ -87,5 +87,7 @@ bool read_archived_scalars(std::string_view bytes, std::size_t index,
                            std::span<const std::string_view> keys, std::span<PlistNode> values);
 
 std::string base64_encode(std::string_view bytes);
+/// Appends base64_encode(bytes) to `out`.
+void append_base64(std::string& out, std::string_view bytes);
 
 }  // namespace vigil::core

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
 
@@ -43,6 +44,13 @@ Json iso_or_null(std::optional<Micros> t) {
   return core::format_iso(*t);
 }
 
+void append_iso_or_null(std::string& out, std::optional<Micros> t) {
+  if (t)
+    core::append_json_string(out, core::format_iso(*t));
+  else
+    out += "null";
+}
+
 const Json& field(const Json& record, std::string_view key) {
   static const Json kAbsent;
   if (!record.is_object()) return kAbsent;
@@ -74,51 +82,55 @@ Json matched_indicator_json(const indicators::IndicatorSet& set, const indicator
 }
 
 ModuleContext::ModuleContext(std::string slug, const vfs::IosBackup& backup,
-                             const indicators::IndicatorSet* iocs, RecordSink* record_sink,
-                             TimelineSink* timeline_sink)
-    : slug_(std::move(slug)),
-      backup_(&backup),
-      iocs_(iocs),
-      records_(record_sink),
-      timeline_(timeline_sink) {}
+                             const indicators::IndicatorSet* iocs, ModuleSinks sinks)
+    : slug_(std::move(slug)), backup_(&backup), iocs_(iocs), sinks_(sinks) {}
 
 ModuleContext::ModuleContext(std::string slug, const indicators::IndicatorSet* iocs)
-    : slug_(std::move(slug)),
-      backup_(nullptr),
-      iocs_(iocs),
-      records_(nullptr),
-      timeline_(nullptr) {}
+    : slug_(std::move(slug)), backup_(nullptr), iocs_(iocs) {}
+
+Json EventRef::json() const {
+  if (tree_ != nullptr) return *tree_;
+  // Text written by core::JsonObject is valid JSON; a failure would give a discarded value.
+  return Json::parse(text_, nullptr, false);
+}
 
 void ModuleContext::emit(const Json& record) {
-  ++records;
-  if (records_ != nullptr) records_->write(record);
+  count_record();
+  if (sinks_.records != nullptr) sinks_.records->write(record);
+}
+
+void ModuleContext::emit_text(std::string_view record) {
+  count_record();
+  if (sinks_.records != nullptr) sinks_.records->write_text(record);
 }
 
 void ModuleContext::timeline(std::optional<Micros> when, std::string_view event,
                              std::string_view data) {
   if (!when) return;
   ++timeline_events;
-  if (timeline_ != nullptr) timeline_->add(*when, event, data);
+  if (sinks_.timeline != nullptr) sinks_.timeline->add(*when, event, data);
 }
 
 void ModuleContext::alert(Level level, std::string message, std::optional<Micros> event_time,
-                          const Json& event, const indicators::Match* match) {
+                          EventRef event, const indicators::Match* match) {
   Alert a;
   a.level = level;
   a.module = slug_;
   a.message = std::move(message);
   a.event_time = event_time;
-  a.event = event;
+  a.event = event.json();
   if (match != nullptr && iocs_ != nullptr)
     a.matched_indicator = matched_indicator_json(*iocs_, *match);
   alerts.push_back(std::move(a));
 }
 
-void ModuleContext::url(UrlResult result) { urls.push_back(std::move(result)); }
+void ModuleContext::url(const UrlResult& result) {
+  if (sinks_.urls != nullptr) sinks_.urls->add(result);
+}
 void ModuleContext::warn(std::string message) { warnings.push_back(std::move(message)); }
 void ModuleContext::not_found(std::string what) { missing.push_back(std::move(what)); }
 
-bool ModuleContext::check_url(std::string_view url, const Json& event, Level level,
+bool ModuleContext::check_url(std::string_view url, EventRef event, Level level,
                               std::optional<Micros> when) {
   if (iocs_ == nullptr || url.empty()) return false;
   auto check = iocs_->match_url(url);
@@ -138,7 +150,7 @@ bool ModuleContext::check_url(std::string_view url, const Json& event, Level lev
   return true;
 }
 
-bool ModuleContext::check_text(std::string_view text, const Json& event, Level level,
+bool ModuleContext::check_text(std::string_view text, EventRef event, Level level,
                                std::optional<Micros> when) {
   if (iocs_ == nullptr || text.empty()) return false;
   bool any = false;
@@ -147,7 +159,7 @@ bool ModuleContext::check_text(std::string_view text, const Json& event, Level l
   return any;
 }
 
-bool ModuleContext::check_process(std::string_view name, const Json& event, Level level,
+bool ModuleContext::check_process(std::string_view name, EventRef event, Level level,
                                   std::optional<Micros> when) {
   if (iocs_ == nullptr || name.empty()) return false;
   auto matches = iocs_->match_process(name, indicators::Platform::ios);
@@ -161,7 +173,7 @@ bool ModuleContext::check_process(std::string_view name, const Json& event, Leve
   return true;
 }
 
-bool ModuleContext::check_file_path(std::string_view path, const Json& event, Level level,
+bool ModuleContext::check_file_path(std::string_view path, EventRef event, Level level,
                                     std::optional<Micros> when) {
   if (iocs_ == nullptr || path.empty()) return false;
   auto matches = iocs_->match_file_path(path);
@@ -176,7 +188,7 @@ bool ModuleContext::check_file_path(std::string_view path, const Json& event, Le
   return true;
 }
 
-bool ModuleContext::check_email(std::string_view address, const Json& event, Level level,
+bool ModuleContext::check_email(std::string_view address, EventRef event, Level level,
                                 std::optional<Micros> when) {
   if (iocs_ == nullptr || address.empty()) return false;
   auto matches = iocs_->match_email(address);
@@ -188,7 +200,7 @@ bool ModuleContext::check_email(std::string_view address, const Json& event, Lev
   return true;
 }
 
-bool ModuleContext::check_app_id(std::string_view id, const Json& event, Level level,
+bool ModuleContext::check_app_id(std::string_view id, EventRef event, Level level,
                                  std::optional<Micros> when) {
   if (iocs_ == nullptr || id.empty()) return false;
   auto matches = iocs_->match_app_id(id);
@@ -200,7 +212,7 @@ bool ModuleContext::check_app_id(std::string_view id, const Json& event, Level l
   return true;
 }
 
-bool ModuleContext::check_profile(std::string_view uuid, const Json& event, Level level,
+bool ModuleContext::check_profile(std::string_view uuid, EventRef event, Level level,
                                   std::optional<Micros> when) {
   if (iocs_ == nullptr || uuid.empty()) return false;
   auto matches = iocs_->match_profile(uuid);

@@ -3,6 +3,7 @@
 // warnings. Modules never format output files and never see other modules.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -56,6 +57,25 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void write(const Json& record) = 0;
+  /// A record given as its compact JSON text (what write() would write for its tree).
+  virtual void write_text(std::string_view record) = 0;
+};
+
+/// The record an alert is about: a tree, or the compact JSON text of a record a module writes
+/// without building one (the modules with millions of rows). The text is parsed only when an
+/// alert is raised: alerts are few, records are not.
+class EventRef {
+ public:
+  // Implicit: every record tree can be an alert's event.
+  EventRef(const Json& tree) : tree_(&tree) {}  // NOLINT(google-explicit-constructor)
+  [[nodiscard]] static EventRef text(std::string_view record) { return EventRef(record); }
+  /// The record as a tree.
+  [[nodiscard]] Json json() const;
+
+ private:
+  explicit EventRef(std::string_view record) : text_(record) {}
+  const Json* tree_ = nullptr;
+  std::string_view text_;
 };
 
 /// Per-module sink for timeline events; the engine merges them into the sorted timeline.
@@ -65,12 +85,25 @@ class TimelineSink {
   virtual void add(Micros when, std::string_view event, std::string_view data) = 0;
 };
 
+/// Per-module sink for collected URLs; the engine writes them to urls.json.
+class UrlSink {
+ public:
+  virtual ~UrlSink() = default;
+  virtual void add(const UrlResult& url) = 0;
+};
+
+/// Where a module's bulk results go; a null sink drops them (records and events are still
+/// counted).
+struct ModuleSinks {
+  RecordSink* records = nullptr;
+  TimelineSink* timeline = nullptr;
+  UrlSink* urls = nullptr;
+};
+
 class ModuleContext {
  public:
-  /// The sinks may be null: records and events are then only counted.
   ModuleContext(std::string slug, const vfs::IosBackup& backup,
-                const indicators::IndicatorSet* iocs, RecordSink* record_sink,
-                TimelineSink* timeline_sink);
+                const indicators::IndicatorSet* iocs, ModuleSinks sinks);
 
   /// For re-matching stored records against other indicators (check-iocs): no acquisition, so
   /// backup() must not be called; records and events are only counted.
@@ -83,11 +116,13 @@ class ModuleContext {
 
   /// One result record, written to `<slug>.json` in the order emitted.
   void emit(const Json& record);
+  /// The same for a record written as compact JSON text (core::JsonObject) instead of a tree.
+  void emit_text(std::string_view record);
   /// A timeline entry; nothing when `when` is empty.
   void timeline(std::optional<Micros> when, std::string_view event, std::string_view data);
-  void alert(Level level, std::string message, std::optional<Micros> event_time, const Json& event,
+  void alert(Level level, std::string message, std::optional<Micros> event_time, EventRef event,
              const indicators::Match* match = nullptr);
-  void url(UrlResult result);
+  void url(const UrlResult& result);
   /// A problem with the evidence that did not stop the module (names the file).
   void warn(std::string message);
   /// Notes what was looked for and not found ("not present" in the summary, not a warning).
@@ -95,27 +130,28 @@ class ModuleContext {
 
   // IOC checks with MVT-compatible alert messages. Each returns true when it raised an alert and
   // does nothing when no indicators are loaded.
-  bool check_url(std::string_view url, const Json& event, Level level = Level::critical,
+  bool check_url(std::string_view url, EventRef event, Level level = Level::critical,
                  std::optional<Micros> when = std::nullopt);
   /// Every link in free text (SMS body, note…).
-  bool check_text(std::string_view text, const Json& event, Level level = Level::critical,
+  bool check_text(std::string_view text, EventRef event, Level level = Level::critical,
                   std::optional<Micros> when = std::nullopt);
-  bool check_process(std::string_view name, const Json& event, Level level = Level::critical,
+  bool check_process(std::string_view name, EventRef event, Level level = Level::critical,
                      std::optional<Micros> when = std::nullopt);
-  bool check_file_path(std::string_view path, const Json& event, Level level = Level::high,
+  bool check_file_path(std::string_view path, EventRef event, Level level = Level::high,
                        std::optional<Micros> when = std::nullopt);
-  bool check_email(std::string_view address, const Json& event, Level level = Level::critical,
+  bool check_email(std::string_view address, EventRef event, Level level = Level::critical,
                    std::optional<Micros> when = std::nullopt);
-  bool check_app_id(std::string_view id, const Json& event, Level level = Level::critical,
+  bool check_app_id(std::string_view id, EventRef event, Level level = Level::critical,
                     std::optional<Micros> when = std::nullopt);
-  bool check_profile(std::string_view uuid, const Json& event, Level level = Level::critical,
+  bool check_profile(std::string_view uuid, EventRef event, Level level = Level::critical,
                      std::optional<Micros> when = std::nullopt);
 
+  /// Records emitted so far; may be read from another thread while the module runs (progress).
+  [[nodiscard]] std::size_t records() const { return records_.load(std::memory_order_relaxed); }
+
   // Results, read by the engine after run().
-  std::size_t records = 0;
   std::size_t timeline_events = 0;
   std::vector<Alert> alerts;
-  std::vector<UrlResult> urls;
   std::vector<std::string> warnings;
   std::vector<std::string> missing;
 
@@ -123,8 +159,10 @@ class ModuleContext {
   std::string slug_;
   const vfs::IosBackup* backup_;
   const indicators::IndicatorSet* iocs_;
-  RecordSink* records_;
-  TimelineSink* timeline_;
+  ModuleSinks sinks_;
+  // Only the module's thread writes it: a plain load and store, no locked increment per record.
+  std::atomic<std::size_t> records_{0};
+  void count_record() { records_.store(records() + 1, std::memory_order_relaxed); }
 };
 
 struct ModuleSpec {
@@ -144,6 +182,8 @@ Json matched_indicator_json(const indicators::IndicatorSet& set, const indicator
 
 /// An ISO string, or null when the time is empty: the shape record fields use.
 Json iso_or_null(std::optional<Micros> t);
+/// Appends iso_or_null(t) as JSON text.
+void append_iso_or_null(std::string& out, std::optional<Micros> t);
 
 /// A member of a record (an object), or null when absent: a lookup that neither copies nor adds
 /// it, unlike `record.value(key, …)` and `record[key]`.

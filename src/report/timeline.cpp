@@ -1,11 +1,14 @@
 #include "report/timeline.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include "core/json_out.hpp"
 #include "core/text.hpp"
@@ -55,8 +58,8 @@ void sort(TimelineRun& run) {
   });
 }
 
-// Reads one run back, event by event, in its sorted order. The current event stays valid until
-// the next call to next().
+// Reads one run back, event by event, in its sorted order. The current event
+// stays valid until the next call to next().
 class RunCursor {
  public:
   explicit RunCursor(const TimelineRun& run) : run_(run) {
@@ -97,8 +100,8 @@ class RunCursor {
   [[nodiscard]] bool failed() const { return failed_; }
 
  private:
-  // Makes `n` bytes from pos_ available; false at the end of the file (a partial event there
-  // is a failure).
+  // Makes `n` bytes from pos_ available; false at the end of the file (a
+  // partial event there is a failure).
   bool fill(std::size_t n) {
     if (end_ - pos_ >= n) return true;
     std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
@@ -132,14 +135,11 @@ bool cursor_less(const RunCursor& a, const RunCursor& b) {
   return less(x, y);
 }
 
-// Merges the runs into one file: `header`, then `line(out, event, run, iso time)` for each
-// distinct event in timeline order. The number of events written, or nullopt on a failure.
-template <typename Line>
-std::optional<std::size_t> merge(const std::vector<TimelineRun>& runs, const fs::path& path,
-                                 std::string_view header, Line line) {
-  BufferedFile file;
-  bool ok = file.open(path);
-  file.buffer() += header;
+// Merges the runs: `visit(event, run)` for each distinct event in timeline
+// order. The number of events visited, or nullopt when a run could not be read
+// back.
+template <typename Visit>
+std::optional<std::size_t> merge_runs(const std::vector<TimelineRun>& runs, Visit visit) {
   std::vector<std::unique_ptr<RunCursor>> cursors;
   std::vector<RunCursor*> heap;
   for (const auto& run : runs) {
@@ -149,34 +149,101 @@ std::optional<std::size_t> merge(const std::vector<TimelineRun>& runs, const fs:
   auto later = [](const RunCursor* a, const RunCursor* b) { return cursor_less(*b, *a); };
   std::make_heap(heap.begin(), heap.end(), later);
 
-  std::size_t written = 0;
+  std::size_t visited = 0;
   const TimelineRun* last_run = nullptr;
   EventView last;
-  std::string last_event, last_data, iso;
+  std::string last_event, last_data;
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), later);
     RunCursor* cursor = heap.back();
     const EventView& e = cursor->event();
     const TimelineRun& run = cursor->run();
     if (last_run == nullptr || last_run->name != run.name || !same(e, last)) {
-      ++written;
+      ++visited;
       last_run = &run;
       last_event.assign(e.event);
       last_data.assign(e.data);
       last = EventView{e.when, last_event, last_data};
-      iso = core::format_iso(e.when);
-      line(file.buffer(), e, run, iso);
-      file.maybe_flush();
+      visit(e, run);
     }
     if (cursor->next())
       std::push_heap(heap.begin(), heap.end(), later);
     else
       heap.pop_back();
   }
-  ok = file.close() && ok;
-  for (const auto& cursor : cursors) ok = ok && !cursor->failed();
-  if (!ok) return std::nullopt;
-  return written;
+  for (const auto& cursor : cursors)
+    if (cursor->failed()) return std::nullopt;
+  return visited;
+}
+
+void append_packed(std::string& out, const EventView& e) {
+  Header h{e.when, static_cast<std::uint32_t>(e.event.size()),
+           static_cast<std::uint32_t>(e.data.size())};
+  out.append(reinterpret_cast<const char*>(&h), kHeader);
+  out.append(e.event);
+  out.append(e.data);
+}
+
+// Batches of bytes handed from one thread to another; at most `limit` wait
+// (bounded memory).
+class BatchQueue {
+ public:
+  explicit BatchQueue(std::size_t limit) : limit_(limit) {}
+  void push(std::string batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.size() < limit_; });
+    queue_.push_back(std::move(batch));
+    changed_.notify_all();
+  }
+  /// The next batch; false once closed and drained.
+  bool pop(std::string& batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return false;
+    batch = std::move(queue_.front());
+    queue_.pop_front();
+    changed_.notify_all();
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::size_t limit_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> queue_;
+  bool closed_ = false;
+};
+
+void append_csv_line(std::string& out, const EventView& e, const TimelineRun& run) {
+  append_csv_field(out, core::format_iso(e.when));
+  out += ',';
+  append_csv_field(out, run.name);
+  out += ',';
+  append_csv_field(out, e.event);
+  out += ',';
+  append_csv_field(out, core::is_utf8(e.data) ? e.data : core::utf8_or_escaped(e.data));
+  out += "\r\n";
+}
+
+void append_jsonl_line(std::string& out, const EventView& e, const TimelineRun& run,
+                       std::string& scratch) {
+  std::string iso = core::format_iso(e.when);
+  core::JsonObject line(out);
+  line.string("message", e.data);
+  scratch.assign(iso, 0, 10);
+  scratch += 'T';
+  scratch.append(iso, 11);
+  scratch += "+00:00";
+  line.string("datetime", scratch).number("timestamp", e.when).string("timestamp_desc", e.event);
+  scratch = "vigil:ios:";
+  scratch += run.slug;
+  line.string("data_type", scratch).string("module", run.name).close();
+  out += '\n';
 }
 
 }  // namespace
@@ -262,7 +329,8 @@ void Timeline::write_run(TimelineRun& run) {
 
 void Timeline::limit_runs() {
   while (runs_.size() > kMaxRuns) {
-    // Merge runs of the module that has the most into one (a module's runs share its name).
+    // Merge runs of the module that has the most into one (a module's runs
+    // share its name).
     std::map<std::string, std::size_t> per_module;
     for (const auto& run : runs_) ++per_module[run.name];
     auto largest =
@@ -280,16 +348,16 @@ void Timeline::limit_runs() {
       }
     }
     fs::path path = spill_dir_ / (".timeline-" + std::to_string(spilled_++) + ".tmp");
-    bool ok =
-        merge(group, path, "",
-              [](std::string& out, const EventView& e, const TimelineRun&, const std::string&) {
-                Header h{e.when, static_cast<std::uint32_t>(e.event.size()),
-                         static_cast<std::uint32_t>(e.data.size())};
-                out.append(reinterpret_cast<const char*>(&h), kHeader);
-                out.append(e.event);
-                out.append(e.data);
-              })
-            .has_value();
+    BufferedFile out;
+    bool ok = out.open(path);
+    ok = merge_runs(group,
+                    [&](const EventView& e, const TimelineRun&) {
+                      append_packed(out.buffer(), e);
+                      out.maybe_flush();
+                    })
+             .has_value() &&
+         ok;
+    ok = out.close() && ok;
     failed_ = failed_ || !ok;
     std::error_code ec;
     for (const auto& run : group)
@@ -300,45 +368,46 @@ void Timeline::limit_runs() {
 
 std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::path& jsonl_path) {
   limit_runs();
-  // The two files are written side by side, each thread merging the runs on its own.
-  std::optional<std::size_t> lines;
+  // One merge feeds both files: this thread writes the CSV lines and passes the
+  // distinct events, packed after the index of their run, to a second thread
+  // that writes the JSONL lines.
+  constexpr std::size_t kBatchBytes = 256u << 10;
+  BatchQueue batches(2);
+  bool jsonl_ok = true;
   std::thread jsonl_writer([&] {
-    std::string datetime, data_type;
-    lines = merge(
-        runs_, jsonl_path, "",
-        [&](std::string& out, const EventView& e, const TimelineRun& run, const std::string& iso) {
-          datetime.assign(iso, 0, 10);
-          datetime += 'T';
-          datetime.append(iso, 11);
-          datetime += "+00:00";
-          data_type = "vigil:ios:";
-          data_type += run.slug;
-          core::JsonObject(out)
-              .string("message", e.data)
-              .string("datetime", datetime)
-              .number("timestamp", e.when)
-              .string("timestamp_desc", e.event)
-              .string("data_type", data_type)
-              .string("module", run.name)
-              .close();
-          out += '\n';
-        });
+    BufferedFile jsonl;
+    jsonl_ok = jsonl.open(jsonl_path);
+    std::string batch, scratch;
+    while (batches.pop(batch)) {
+      for (std::size_t at = 0; at < batch.size();) {
+        std::uint32_t run = 0;
+        std::memcpy(&run, batch.data() + at, sizeof run);
+        const EventView e = view(batch.data() + at + sizeof run);
+        at += sizeof run + kHeader + e.event.size() + e.data.size();
+        append_jsonl_line(jsonl.buffer(), e, runs_[run], scratch);
+        jsonl.maybe_flush();
+      }
+    }
+    jsonl_ok = jsonl.close() && jsonl_ok;
   });
-  auto rows = merge(
-      runs_, csv_path, "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n",
-      [](std::string& out, const EventView& e, const TimelineRun& run, const std::string& iso) {
-        append_csv_field(out, iso);
-        out += ',';
-        append_csv_field(out, run.name);
-        out += ',';
-        append_csv_field(out, e.event);
-        out += ',';
-        append_csv_field(out, core::is_utf8(e.data) ? e.data : core::utf8_or_escaped(e.data));
-        out += "\r\n";
-      });
+  BufferedFile csv;
+  bool csv_ok = csv.open(csv_path);
+  csv.buffer() += "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n";
+  std::string batch;
+  auto rows = merge_runs(runs_, [&](const EventView& e, const TimelineRun& run) {
+    append_csv_line(csv.buffer(), e, run);
+    csv.maybe_flush();
+    const auto index = static_cast<std::uint32_t>(&run - runs_.data());
+    batch.append(reinterpret_cast<const char*>(&index), sizeof index);
+    append_packed(batch, e);
+    if (batch.size() >= kBatchBytes) batches.push(std::exchange(batch, std::string()));
+  });
+  if (!batch.empty()) batches.push(std::move(batch));
+  batches.close();
+  csv_ok = csv.close() && csv_ok;
   jsonl_writer.join();
   remove_files();
-  if (!rows || !lines || failed_) return std::nullopt;
+  if (!rows || !csv_ok || !jsonl_ok || failed_) return std::nullopt;
   return rows;
 }
 

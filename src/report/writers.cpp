@@ -42,22 +42,38 @@ bool BufferedFile::close() {
 JsonRecordFile::JsonRecordFile(fs::path path, bool single_object)
     : path_(std::move(path)), single_object_(single_object) {}
 
-void JsonRecordFile::write(const Json& record) {
-  if (failed_) return;
+bool JsonRecordFile::next_record() {
+  if (failed_) return false;
   if (!file_.is_open()) {
     if (!file_.open(path_)) {
       failed_ = true;
-      return;
+      return false;
     }
     if (!single_object_) file_.buffer() += "[\n";
   }
-  if (single_object_) {
-    if (count_++ == 0) file_.buffer() += dump(record, 4);
-    return;
-  }
+  if (single_object_) return count_++ == 0;
   // One compact record per line: valid JSON, greppable, and no re-indentation pass per record.
   if (count_++ != 0) file_.buffer() += ",\n";
+  return true;
+}
+
+void JsonRecordFile::write(const Json& record) {
+  if (!next_record()) return;
+  if (single_object_) {
+    file_.buffer() += dump(record, 4);
+    return;
+  }
   core::append_json(file_.buffer(), record);
+  file_.maybe_flush();
+}
+
+void JsonRecordFile::write_text(std::string_view record) {
+  if (single_object_) {
+    write(Json::parse(record, nullptr, false));
+    return;
+  }
+  if (!next_record()) return;
+  file_.buffer() += record;
   file_.maybe_flush();
 }
 
@@ -133,36 +149,73 @@ bool write_alerts(const fs::path& dir, const std::vector<ModuleOutcome>& outcome
   return csv.close() && ok;
 }
 
+void UrlFile::add(const modules::UrlResult& u) {
+  if (failed_) return;
+  if (!file_.is_open() && !file_.open(path_)) {
+    failed_ = true;
+    return;
+  }
+  // An element of dump(array, 4), after its separator: write_urls() drops the first ','.
+  std::string& out = file_.buffer();
+  out += ",\n    {\n        \"url\": ";
+  core::append_json_string(out, u.url);
+  out += ",\n        \"expanded_url\": ";
+  if (u.expanded_url)
+    core::append_json_string(out, *u.expanded_url);
+  else
+    out += "null";
+  out += ",\n        \"timestamp\": ";
+  if (u.timestamp)
+    core::append_json_string(out, core::format_iso(*u.timestamp));
+  else
+    out += "null";
+  out += ",\n        \"source\": ";
+  core::append_json_string(out, u.source);
+  out += ",\n        \"shortened\": ";
+  out += u.shortened ? "true\n    }" : "false\n    }";
+  file_.maybe_flush();
+}
+
+bool UrlFile::close() {
+  failed_ = !file_.close() || failed_;
+  return !failed_;
+}
+
+std::optional<fs::path> UrlFile::path() const {
+  if (failed_ || !fs::exists(path_)) return std::nullopt;
+  return path_;
+}
+
 bool write_urls(const fs::path& path, const std::vector<ModuleOutcome>& outcomes) {
-  // dump(array, 4) of {url, expanded_url, timestamp, source, shortened} objects, one at a time.
-  BufferedFile file;
-  bool any = false;
-  for (const auto& o : outcomes)
-    for (const auto& u : o.urls) {
-      if (!any && !file.open(path)) return false;
-      std::string& out = file.buffer();
-      out += any ? ",\n    {\n        \"url\": " : "[\n    {\n        \"url\": ";
-      any = true;
-      core::append_json_string(out, u.url);
-      out += ",\n        \"expanded_url\": ";
-      if (u.expanded_url)
-        core::append_json_string(out, *u.expanded_url);
-      else
-        out += "null";
-      out += ",\n        \"timestamp\": ";
-      if (u.timestamp)
-        core::append_json_string(out, core::format_iso(*u.timestamp));
-      else
-        out += "null";
-      out += ",\n        \"source\": ";
-      core::append_json_string(out, u.source);
-      out += ",\n        \"shortened\": ";
-      out += u.shortened ? "true\n    }" : "false\n    }";
-      file.maybe_flush();
+  BufferedFile out;
+  bool ok = true, any = false;
+  for (const auto& o : outcomes) {
+    if (!o.urls) continue;
+    std::FILE* in = std::fopen(o.urls->c_str(), "rb");
+    if (in == nullptr) {
+      ok = false;
+      continue;
     }
-  if (!any) return true;
-  file.buffer() += "\n]\n";
-  return file.close();
+    char chunk[1u << 16];
+    for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, in)) > 0;) {
+      std::size_t skip = 0;
+      if (!any) {  // the array starts; its first element has no separator
+        ok = out.open(path) && ok;
+        out.buffer() += '[';
+        skip = 1;
+        any = true;
+      }
+      out.buffer().append(chunk + skip, n - skip);
+      out.maybe_flush();
+    }
+    ok = std::ferror(in) == 0 && ok;
+    std::fclose(in);
+    std::error_code ec;
+    fs::remove(*o.urls, ec);
+  }
+  if (!any) return ok;
+  out.buffer() += "\n]\n";
+  return out.close() && ok;
 }
 
 }  // namespace vigil::report

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,10 +49,15 @@ class JsonRecordFile final : public modules::RecordSink {
   JsonRecordFile(const JsonRecordFile&) = delete;
   JsonRecordFile& operator=(const JsonRecordFile&) = delete;
   void write(const modules::Json& record) override;
+  void write_text(std::string_view record) override;
   /// Completes the file; false when writing failed (disk full…).
   bool close();
 
  private:
+  /// Opens the file on the first record and writes the separator; false when nothing more is to
+  /// be written.
+  bool next_record();
+
   std::filesystem::path path_;
   bool single_object_;
   BufferedFile file_;
@@ -62,12 +68,29 @@ class JsonRecordFile final : public modules::RecordSink {
 /// Dumps JSON the way every vigil output file does: UTF-8, invalid bytes replaced.
 std::string dump(const modules::Json& value, int indent);
 
+/// Formats one module's URL results for urls.json as they come, into a temporary file (created on
+/// the first one): memory does not grow with their number. write_urls() joins the modules' files.
+class UrlFile final : public modules::UrlSink {
+ public:
+  explicit UrlFile(std::filesystem::path path) : path_(std::move(path)) {}
+  void add(const modules::UrlResult& url) override;
+  /// Completes the file; false when writing failed.
+  bool close();
+  /// The file, when it holds URLs.
+  [[nodiscard]] std::optional<std::filesystem::path> path() const;
+
+ private:
+  std::filesystem::path path_;
+  BufferedFile file_;
+  bool failed_ = false;
+};
+
 struct ModuleOutcome {
   const modules::ModuleSpec* spec = nullptr;
   std::size_t records = 0;
   std::size_t timeline_events = 0;
   std::vector<modules::Alert> alerts;
-  std::vector<modules::UrlResult> urls;
+  std::optional<std::filesystem::path> urls;  ///< the module's UrlFile
   std::vector<std::string> warnings;
   std::vector<std::string> missing;
   std::string failure;  ///< the module stopped on an unexpected error
@@ -77,6 +100,7 @@ modules::Json alert_json(const modules::Alert& alert);
 
 /// alerts.json, <slug>_detected.json, alerts_timeline.csv.
 bool write_alerts(const std::filesystem::path& dir, const std::vector<ModuleOutcome>& outcomes);
+/// urls.json from the modules' URL files (in module order), which are then removed.
 bool write_urls(const std::filesystem::path& path, const std::vector<ModuleOutcome>& outcomes);
 bool write_text(const std::filesystem::path& path, const std::string& text);
 

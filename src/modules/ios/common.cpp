@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 
 namespace vigil::modules::ios {
@@ -101,6 +102,53 @@ Json column_json(const core::Statement& row, int column) {
   }
 }
 
+void append_utf8_or_escaped(std::string& out, std::string_view bytes) {
+  if (core::is_utf8(bytes))
+    out.append(bytes);
+  else
+    out += core::utf8_or_escaped(bytes);
+}
+
+void append_column_json(std::string& out, const core::Statement& row, int column) {
+  switch (row.type(column)) {
+    case SQLITE_INTEGER:
+      core::append_json_number(out, row.integer(column));
+      return;
+    case SQLITE_FLOAT:
+      core::append_json_number(out, row.real(column));
+      return;
+    case SQLITE_TEXT:
+      core::append_json_text(out, row.bytes(column));
+      return;
+    case SQLITE_BLOB:
+      out += '"';
+      core::append_base64(out, row.bytes(column));
+      out += '"';
+      return;
+    default:
+      out += "null";
+  }
+}
+
+void append_column_py_str(std::string& out, const core::Statement& row, int column) {
+  switch (column < 0 ? SQLITE_NULL : row.type(column)) {
+    case SQLITE_INTEGER:
+      core::append_json_number(out, row.integer(column));
+      return;
+    case SQLITE_FLOAT:
+      out += py_float(row.real(column));
+      return;
+    case SQLITE_TEXT:
+      append_utf8_or_escaped(out, row.bytes(column));
+      return;
+    case SQLITE_BLOB:
+      core::append_base64(out, row.bytes(column));
+      return;
+    default:
+      out += "None";
+  }
+}
+
 std::string json_string(const Json& value) {
   return value.is_string() ? value.get<std::string>() : std::string();
 }
@@ -155,10 +203,15 @@ bool could_be_domain(std::string_view part) {
 
 }  // namespace
 
-void check_manifest_path(ModuleContext& ctx, const std::string& relative_path, const Json& r) {
+void check_manifest_path(ModuleContext& ctx, std::string_view relative_path, EventRef event) {
   if (relative_path.empty() || ctx.iocs() == nullptr) return;
-  if (ctx.check_file_path("/" + relative_path, r, Level::high)) return;
-  std::string lower = core::to_lower_ascii(relative_path);
+  // Reused per thread: Manifest calls this for each of millions of files.
+  thread_local std::string path, lower;
+  path.assign("/");
+  path += relative_path;
+  if (ctx.check_file_path(path, event, Level::high)) return;
+  lower.assign(relative_path);
+  for (char& c : lower) c = core::ascii_lower(c);
   for (std::string_view part : core::split(lower, '_')) {
     if (!could_be_domain(part)) continue;
     auto matches = ctx.iocs()->match_domain(part);
@@ -166,7 +219,7 @@ void check_manifest_path(ModuleContext& ctx, const std::string& relative_path, c
     ctx.alert(Level::high,
               "Found mention of domain \"" + matches.front().indicator->value +
                   "\" in a backup file with path: " + core::printable(lower),
-              std::nullopt, r, &matches.front());
+              std::nullopt, event, &matches.front());
     return;
   }
 }

@@ -34,6 +34,12 @@ std::optional<core::Micros> cocoa_column(const core::Statement& row, int column)
 std::optional<core::Micros> unix_column(const core::Statement& row, int column);
 /// A column as JSON: integer, real, text (invalid UTF-8 made printable), blob as base64, null.
 Json column_json(const core::Statement& row, int column);
+/// Appends core::utf8_or_escaped(bytes), without an intermediate string for valid UTF-8.
+void append_utf8_or_escaped(std::string& out, std::string_view bytes);
+/// Appends column_json(row, column) as compact JSON, without the tree.
+void append_column_json(std::string& out, const core::Statement& row, int column);
+/// Appends py_str(column_json(row, column)) without the tree; "None" for no column (-1).
+void append_column_py_str(std::string& out, const core::Statement& row, int column);
 
 /// The string of a JSON value, or "" when it is not a string.
 std::string json_string(const Json& value);
@@ -45,6 +51,6 @@ std::string py_str(const Json& value);
 
 /// Manifest's indicator checks of a backup file's relative path: as a file path, else each
 /// '_'-separated part that looks like a domain (MVT's "mention of domain").
-void check_manifest_path(ModuleContext& ctx, const std::string& relative_path, const Json& r);
+void check_manifest_path(ModuleContext& ctx, std::string_view relative_path, EventRef event);
 
 }  // namespace vigil::modules::ios

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
 #include "modules/ios/common.hpp"
@@ -55,24 +56,50 @@ std::string octal_mode(std::int64_t mode) {
 void run(ModuleContext& ctx) {
   std::string error;
   std::size_t unparsed = 0;
+  // Reused from row to row: the record is written as JSON text, without a tree (one per file of
+  // the backup, millions of them).
+  std::string names, record;
   bool ok = ctx.backup().for_each_file(
       [&](const vfs::BackupFile& file, std::string_view blob) {
-        Json r;
-        r["file_id"] = file.file_id;
-        r["domain"] = core::utf8_or_escaped(file.domain);
-        r["relative_path"] = core::utf8_or_escaped(file.relative_path);
-        r["flags"] = file.flags;
+        // The timeline's data: "<relative path> - <domain>", both made printable.
+        names.clear();
+        append_utf8_or_escaped(names, file.relative_path);
+        const std::size_t path_size = names.size();
+        names += " - ";
+        append_utf8_or_escaped(names, file.domain);
+        const std::string_view shown_path = std::string_view(names).substr(0, path_size);
+        const std::string_view shown_domain = std::string_view(names).substr(path_size + 3);
+
+        record.clear();
+        core::JsonObject r(record);
+        r.string("file_id", file.file_id)
+            .string("domain", shown_domain)
+            .string("relative_path", shown_path)
+            .number("flags", file.flags);
         auto meta = parse_mbfile(blob);
         if (meta) {
-          r["created"] = iso_or_null(meta->created);
-          r["modified"] = iso_or_null(meta->modified);
-          r["status_changed"] = iso_or_null(meta->status_changed);
-          r["mode"] = meta->mode ? Json(octal_mode(*meta->mode)) : Json(nullptr);
-          r["owner"] = meta->owner ? Json(*meta->owner) : Json(nullptr);
-          r["size"] = meta->size ? Json(*meta->size) : Json(nullptr);
+          append_iso_or_null(r.member("created"), meta->created);
+          append_iso_or_null(r.member("modified"), meta->modified);
+          append_iso_or_null(r.member("status_changed"), meta->status_changed);
+          if (meta->mode)
+            r.string("mode", octal_mode(*meta->mode));
+          else
+            r.null("mode");
+          if (meta->owner)
+            r.number("owner", *meta->owner);
+          else
+            r.null("owner");
+          if (meta->size)
+            r.number("size", *meta->size);
+          else
+            r.null("size");
+        } else if (!blob.empty()) {
+          ++unparsed;
+        }
+        r.close();
+        const EventRef event = EventRef::text(record);
+        if (meta) {
           // One event per distinct time, MACB-style: M(odified) - C(hanged) B(irth).
-          std::string data =
-              r["relative_path"].get<std::string>() + " - " + r["domain"].get<std::string>();
           std::optional<core::Micros> times[] = {meta->created, meta->modified,
                                                  meta->status_changed};
           for (int i = 0; i < 3; ++i) {
@@ -80,17 +107,15 @@ void run(ModuleContext& ctx) {
             bool seen = false;
             for (int j = 0; j < i; ++j) seen = seen || times[j] == times[i];
             if (seen) continue;
-            std::string macb = "----";
+            char macb[] = "----";
             if (times[i] == meta->modified) macb[0] = 'M';
             if (times[i] == meta->status_changed) macb[2] = 'C';
             if (times[i] == meta->created) macb[3] = 'B';
-            ctx.timeline(times[i], macb, data);
+            ctx.timeline(times[i], macb, names);
           }
-        } else if (!blob.empty()) {
-          ++unparsed;
         }
-        check_manifest_path(ctx, file.relative_path, r);
-        ctx.emit(r);
+        check_manifest_path(ctx, file.relative_path, event);
+        ctx.emit_text(record);
       },
       error);
   if (!ok) ctx.warn("Manifest.db: " + error);

@@ -7,6 +7,7 @@
 // domains are the classic trace of a one-click exploit link; a fast HTTP
 // redirect to another host is the trace of a network injection (Pegasus'
 // "network injection attacks", Amnesty 2021), raised even without indicators.
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
 #include "modules/ios/common.hpp"
@@ -29,17 +30,18 @@ std::optional<std::string> site_host(std::string_view url) {
   return host;
 }
 
-Json visit_record(const core::Statement& row, int first, const std::string& db_rel) {
-  Json r;
-  r["id"] = column_json(row, first);
-  r["url"] = column_json(row, first + 1);
-  r["visit_id"] = column_json(row, first + 2);
-  r["timestamp"] = column_json(row, first + 3);
-  r["isodate"] = iso_or_null(cocoa_column(row, first + 3));
-  r["redirect_source"] = column_json(row, first + 4);
-  r["redirect_destination"] = column_json(row, first + 5);
-  r["safari_history_db"] = db_rel;
-  return r;
+// A visit's record as JSON text (no tree: History.db may hold millions of visits).
+void write_visit(std::string& out, const core::Statement& row, const std::string& db_rel) {
+  core::JsonObject r(out);
+  append_column_json(r.member("id"), row, 0);
+  append_column_json(r.member("url"), row, 1);
+  append_column_json(r.member("visit_id"), row, 2);
+  append_column_json(r.member("timestamp"), row, 3);
+  append_iso_or_null(r.member("isodate"), cocoa_column(row, 3));
+  append_column_json(r.member("redirect_source"), row, 4);
+  append_column_json(r.member("redirect_destination"), row, 5);
+  r.string("safari_history_db", db_rel);
+  r.close();
 }
 
 void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
@@ -70,14 +72,23 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
     ctx.warn(what + ": " + error);
     return;
   }
+  std::string record, data;  // reused from row to row
   while (row->step()) {
-    Json r = visit_record(*row, 0, db_rel);
+    record.clear();
+    write_visit(record, *row, db_rel);
     auto when = cocoa_column(*row, 3);
-    ctx.timeline(when, "safari_history",
-                 "Safari visit to " + json_string(r["url"]) + " (ID: " + py_str(r["id"]) +
-                     ", Visit ID: " + py_str(r["visit_id"]) + ")");
-    ctx.check_url(row->bytes(1), r, Level::critical, when);
-    ctx.emit(r);
+    // json_string(url) and py_str(id): only text and blob URLs (base64) are shown.
+    data.assign("Safari visit to ");
+    if (int type = row->type(1); type == SQLITE_TEXT || type == SQLITE_BLOB)
+      append_column_py_str(data, *row, 1);
+    data += " (ID: ";
+    append_column_py_str(data, *row, 0);
+    data += ", Visit ID: ";
+    append_column_py_str(data, *row, 2);
+    data += ')';
+    ctx.timeline(when, "safari_history", data);
+    ctx.check_url(row->bytes(1), EventRef::text(record), Level::critical, when);
+    ctx.emit_text(record);
   }
   if (!row->error().empty()) {
     ctx.warn(what + ": " + row->error() + " (rows after it are missing)");
@@ -112,11 +123,12 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
     if (!origin_time || !target_time) continue;
     core::Micros elapsed = *target_time - *origin_time;
     if (elapsed < 0 || elapsed >= 1000000) continue;
-    Json r = visit_record(*pair, 0, db_rel);
+    record.clear();
+    write_visit(record, *pair, db_rel);
     ctx.alert(
         Level::medium,
         "Redirect took less than a second! (" + web::python_millis(elapsed) + " milliseconds)",
-        origin_time, r);
+        origin_time, EventRef::text(record));
   }
   if (!pair->error().empty())
     ctx.warn(what + ": " + pair->error() + " (redirect check incomplete)");

@@ -9,6 +9,7 @@
 // ("ALERT: Apple detected a targeted mercenary spyware attack…") arrive as iMessages.
 #include <cstdint>
 
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "modules/ios/whatsapp_util.hpp"
 
@@ -65,48 +66,78 @@ void run(ModuleContext& ctx) {
     ctx.warn("sms.db: " + error);
     return;
   }
-  const ColumnRecord columns(*row);
+  // The record is written as JSON text, without a tree: sms.db may hold millions of messages.
+  static constexpr std::string_view kExtra[] = {"isodate", "isodate_read", "direction", "text",
+                                                "links"};
+  const ColumnRecord columns(*row, kExtra);
   const int text_col = columns.index("text");
   const int body_col = columns.index("attributedBody");
   const int date_col = columns.index("date");
   const int read_col = columns.index("date_read");
   const int from_me_col = columns.index("is_from_me");
+  const int service_col = columns.index("service");
+  const int guid_col = columns.index("guid");
+  const int phone_col = columns.index("phone_number");
+  const int account_col = columns.index("account");
 
+  // Reused from row to row.
+  std::string text, values, record, data;
   while (row->step()) {
-    Json r = columns.build(*row);
     auto when = cocoa_column(*row, date_col);
     auto read = cocoa_column(*row, read_col);
-    r["isodate"] = iso_or_null(when);
-    r["isodate_read"] = iso_or_null(read);
-    r["direction"] = from_me_col >= 0 && row->type(from_me_col) == SQLITE_INTEGER &&
-                             row->integer(from_me_col) == 1
-                         ? "sent"
-                         : "received";
-    std::string text;
+    text.clear();
     if (text_col >= 0 && !row->is_null(text_col))
-      text = core::utf8_or_escaped(row->bytes(text_col));
+      append_utf8_or_escaped(text, row->bytes(text_col));
     if (text.empty() && body_col >= 0 && !row->is_null(body_col))
       text = attributed_body_text(row->bytes(body_col)).value_or("");
-    r["text"] = text;
     MessageLinks links;
     links.add_text(text);
-    r["links"] = links.shown();
 
-    std::string data = py_str(field(r, "service")) + ": " + py_str(field(r, "guid")) + " \"" +
-                       escape_newlines(text) + "\" from " + py_str(field(r, "phone_number")) +
-                       " (" + py_str(field(r, "account")) + ")";
+    values.clear();
+    std::size_t ends[std::size(kExtra)];
+    append_iso_or_null(values, when);
+    ends[0] = values.size();
+    append_iso_or_null(values, read);
+    ends[1] = values.size();
+    values += from_me_col >= 0 && row->type(from_me_col) == SQLITE_INTEGER &&
+                      row->integer(from_me_col) == 1
+                  ? "\"sent\""
+                  : "\"received\"";
+    ends[2] = values.size();
+    core::append_json_string(values, text);
+    ends[3] = values.size();
+    core::append_json_strings(values, links.shown());
+    ends[4] = values.size();
+    std::string_view parts[std::size(kExtra)];
+    for (std::size_t i = 0, begin = 0; i < std::size(kExtra); begin = ends[i++])
+      parts[i] = std::string_view(values).substr(begin, ends[i] - begin);
+    record.clear();
+    columns.write(*row, parts, record);
+    const EventRef event = EventRef::text(record);
+
+    data.clear();
+    append_column_py_str(data, *row, service_col);
+    data += ": ";
+    append_column_py_str(data, *row, guid_col);
+    data += " \"";
+    append_escaped_newlines(data, text);
+    data += "\" from ";
+    append_column_py_str(data, *row, phone_col);
+    data += " (";
+    append_column_py_str(data, *row, account_col);
+    data += ')';
     ctx.timeline(when, "sms_received", data);
-    ctx.timeline(read, "sms_read", std::move(data));
+    ctx.timeline(read, "sms_read", data);
 
     std::string_view body = core::trim(text);
     if (body.starts_with(kThreatOld) || body.starts_with(kThreatNew))
       ctx.alert(Level::high,
                 "Apple warning about state-sponsored attack received on " +
                     (when ? core::format_iso(*when) : std::string()),
-                when, r);
-    links.check(ctx, r);
+                when, event);
+    links.check(ctx, event);
     links.report(ctx, when, "sms");
-    ctx.emit(r);
+    ctx.emit_text(record);
   }
   if (!row->error().empty())
     ctx.warn("sms.db: " + row->error() + " (messages after it are missing)");

@@ -10,6 +10,7 @@
 // ChatStorage.sqlite-wal are read too. Why it matters: WhatsApp links were a Pegasus delivery
 // vector; every link in a message, a link preview or a media URL (WhatsApp's own media CDN
 // excepted) is checked, and per-chat first/last message dates frame the conversation.
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "modules/ios/whatsapp_util.hpp"
 
@@ -64,38 +65,65 @@ void messages(AppRun& a, const core::Database& db) {
     ctx.warn(a.what + ": " + error);
     return;
   }
-  const ColumnRecord columns(*row);
+  // The record is written as JSON text, without a tree: a chat store may hold millions of
+  // messages.
+  static constexpr std::string_view kExtra[] = {"isodate", "ZTEXT", "links", "app"};
+  const ColumnRecord columns(*row, kExtra);
   const int text_col = columns.index("ZTEXT");
   const int date_col = columns.index("ZMESSAGEDATE");
   const int from_col = columns.index("ZFROMJID");
   const int link_cols[] = {text_col, columns.index("ZMATCHEDTEXT"), columns.index("ZMEDIAURL"),
                            columns.index("ZCONTENT1"), columns.index("ZCONTENT2")};
+  std::string app;
+  core::append_json_string(app, a.app.label);
 
+  // Reused from row to row.
+  std::string text, link_text, values, record, data;
   while (row->step()) {
-    Json r = columns.build(*row);
     auto when = cocoa_column(*row, date_col);
-    r["isodate"] = iso_or_null(when);
-    std::string text = text_col >= 0 ? core::utf8_or_escaped(row->bytes(text_col)) : "";
-    r["ZTEXT"] = text;
+    text.clear();
+    if (text_col >= 0) append_utf8_or_escaped(text, row->bytes(text_col));
 
     MessageLinks links;
     for (int col : link_cols)
-      if (col >= 0 && !row->is_null(col))
-        links.add_text(core::utf8_or_escaped(row->bytes(col)), is_whatsapp_media_url);
-    if (!links.shown().empty() || core::trim(text).empty()) r["links"] = links.shown();
-    r["app"] = std::string(a.app.label);
+      if (col >= 0 && !row->is_null(col)) {
+        link_text.clear();
+        append_utf8_or_escaped(link_text, row->bytes(col));
+        links.add_text(link_text, is_whatsapp_media_url);
+      }
+    values.clear();
+    append_iso_or_null(values, when);
+    const std::size_t iso_end = values.size();
+    core::append_json_string(values, text);
+    const std::size_t text_end = values.size();
+    if (!links.shown().empty() || core::trim(text).empty())
+      core::append_json_strings(values, links.shown());
+    const std::string_view v(values);
+    const std::string_view parts[] = {v.substr(0, iso_end), v.substr(iso_end, text_end - iso_end),
+                                      v.substr(text_end), app};
+    record.clear();
+    columns.write(*row, parts, record);
+    const EventRef event = EventRef::text(record);
 
-    std::string data = a.prefix + "'" + escape_newlines(text) + "' from " +
-                       (from_col >= 0 ? py_str(r["ZFROMJID"]) : std::string("Unknown"));
+    data.assign(a.prefix);
+    data += '\'';
+    append_escaped_newlines(data, text);
+    data += "' from ";
+    if (from_col >= 0)
+      append_column_py_str(data, *row, from_col);
+    else
+      data += "Unknown";
     if (!links.shown().empty()) {
       data += " - Embedded links: ";
-      for (std::size_t i = 0; i < links.shown().size(); ++i)
-        data += (i ? ", " : "") + links.shown()[i];
+      for (std::size_t i = 0; i < links.shown().size(); ++i) {
+        if (i != 0) data += ", ";
+        data += links.shown()[i];
+      }
     }
-    ctx.timeline(when, "message", std::move(data));
-    links.check(ctx, r);
+    ctx.timeline(when, "message", data);
+    links.check(ctx, event);
     links.report(ctx, when, a.app.url_source);
-    ctx.emit(r);
+    ctx.emit_text(record);
   }
   if (!row->error().empty())
     ctx.warn(a.what + ": " + row->error() + " (messages after it are missing)");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/json_out.hpp"
 #include "core/shorteners.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
@@ -90,27 +91,65 @@ std::optional<std::string> non_empty_string(const Json& v) {
 
 }  // namespace
 
-std::string escape_newlines(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
+void append_escaped_newlines(std::string& out, std::string_view text) {
+  for (std::size_t nl = text.find('\n'); nl != std::string_view::npos; nl = text.find('\n')) {
+    out.append(text.substr(0, nl));
+    out += "\\n";
+    text.remove_prefix(nl + 1);
   }
-  return out;
+  out.append(text);
 }
 
 std::span<const WhatsappApp> whatsapp_apps() { return kApps; }
 
-ColumnRecord::ColumnRecord(const core::Statement& row) {
+ColumnRecord::ColumnRecord(const core::Statement& row, std::span<const std::string_view> extra) {
   const int n = row.column_count();
   for (int i = 0; i < n; ++i) names_.push_back(row.column_name(i));
   keep_.assign(names_.size(), true);
   std::unordered_set<std::string> later;
   for (std::size_t i = names_.size(); i-- > 0;)
     if (!later.insert(names_[i]).second) keep_[i] = false;
+  auto key = [](std::string_view name) {
+    std::string k;
+    core::append_json_string(k, name);
+    return k + ':';
+  };
+  for (const auto& name : names_) keys_.push_back(key(name));
+  replaced_by_.assign(names_.size(), -1);
+  for (std::size_t e = 0; e < extra.size(); ++e) {
+    extra_keys_.push_back(key(extra[e]));
+    const int column = index(extra[e]);
+    if (column >= 0)
+      replaced_by_[static_cast<std::size_t>(column)] = static_cast<int>(e);
+    else
+      appended_.push_back(e);
+  }
+}
+
+void ColumnRecord::write(const core::Statement& row, std::span<const std::string_view> values,
+                         std::string& out) const {
+  out += '{';
+  bool first = true;
+  auto member = [&](const std::string& key) {
+    if (!first) out += ',';
+    first = false;
+    out += key;
+  };
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (!keep_[i]) continue;
+    member(keys_[i]);
+    const int e = replaced_by_[i];
+    if (e >= 0 && !values[static_cast<std::size_t>(e)].empty())
+      out += values[static_cast<std::size_t>(e)];
+    else
+      append_column_json(out, row, static_cast<int>(i));
+  }
+  for (std::size_t e : appended_) {
+    if (values[e].empty()) continue;
+    member(extra_keys_[e]);
+    out += values[e];
+  }
+  out += '}';
 }
 
 Json ColumnRecord::build(const core::Statement& row) const {
@@ -305,7 +344,7 @@ void MessageLinks::add_text(std::string_view text,
   }
 }
 
-bool MessageLinks::check(ModuleContext& ctx, const Json& record) const {
+bool MessageLinks::check(ModuleContext& ctx, EventRef record) const {
   if (ctx.iocs() == nullptr) return false;
   for (const auto& link : checked_)
     if (ctx.check_url(link, record)) return true;

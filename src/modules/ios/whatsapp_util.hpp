@@ -17,22 +17,34 @@
 
 namespace vigil::modules::ios {
 
-/// Newlines as the two characters "\\n" (timeline data strings are one line).
-std::string escape_newlines(std::string_view text);
+/// Appends `text` with its newlines as the two characters "\\n" (timeline data strings are one
+/// line).
+void append_escaped_newlines(std::string& out, std::string_view text);
 
 /// Builds records from every result column of a statement ("table.*" queries), keyed by column
-/// name; of equally named columns the last wins. Appends without per-key lookups.
+/// name; of equally named columns the last wins. Appends without per-key lookups. A module's own
+/// members (`extra`, set after the columns in this order) can also be written with the columns,
+/// as compact JSON text without a tree: a column of the same name then holds the member's value
+/// in place, as assigning to an existing key of a tree does.
 class ColumnRecord {
  public:
-  explicit ColumnRecord(const core::Statement& row);
+  explicit ColumnRecord(const core::Statement& row, std::span<const std::string_view> extra = {});
   /// A fresh object holding the current row's columns.
   [[nodiscard]] Json build(const core::Statement& row) const;
+  /// Appends the current row's columns and the extra members as one compact JSON object:
+  /// `values[i]` is the JSON text of `extra[i]`, empty to leave that member unset.
+  void write(const core::Statement& row, std::span<const std::string_view> values,
+             std::string& out) const;
   /// Index of the last result column with this name, or -1.
   [[nodiscard]] int index(std::string_view name) const;
 
  private:
   std::vector<std::string> names_;
   std::vector<bool> keep_;
+  std::vector<std::string> keys_;        // `"name":` of each column
+  std::vector<int> replaced_by_;         // per column: the extra member written there, or -1
+  std::vector<std::string> extra_keys_;  // `"name":` of each extra member
+  std::vector<std::size_t> appended_;    // extra members that are not columns, in order
 };
 
 /// One WhatsApp app: WhatsApp Messenger or WhatsApp Business (same databases, another container).
@@ -104,7 +116,7 @@ class MessageLinks {
   /// Every link, bare host names included, de-duplicated: what the indicators are checked on.
   [[nodiscard]] const std::vector<std::string>& checked() const { return checked_; }
   /// Raises one alert (MVT's level CRITICAL) for the first link that matches an indicator.
-  bool check(ModuleContext& ctx, const Json& record) const;
+  bool check(ModuleContext& ctx, EventRef record) const;
   /// One URL result per shown link.
   void report(ModuleContext& ctx, std::optional<core::Micros> when, std::string_view source) const;
 

@@ -5,6 +5,10 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
+#include <vector>
+
+#include "core/text.hpp"
 
 namespace vigil::core {
 namespace {
@@ -60,15 +64,18 @@ TEST(JsonOut, NumbersAndStructures) {
 
 TEST(JsonOut, StreamedObjectEqualsTheTree) {
   std::string out;
-  JsonObject(out)
-      .string("message", "a \"b\"\n")
-      .number("timestamp", -5)
-      .value("list", Json::array({1, 2}))
-      .close();
+  const std::vector<std::string> links = {"https://a.example/", "b\\c"};
+  JsonObject object(out);
+  object.string("message", "a \"b\"\n").number("timestamp", -5).null("none");
+  append_json_strings(object.member("links"), links);
+  append_json_text(object.member("text"), "ok \xff");
+  object.close();
   Json tree;
   tree["message"] = "a \"b\"\n";
   tree["timestamp"] = -5;
-  tree["list"] = Json::array({1, 2});
+  tree["none"] = nullptr;
+  tree["links"] = links;
+  tree["text"] = utf8_or_escaped("ok \xff");  // the module's way: "\\xff"
   EXPECT_EQ(out, reference(tree));
   std::string empty;
   JsonObject(empty).close();

@@ -37,9 +37,23 @@ class CapturingSink final : public modules::RecordSink {
  public:
   explicit CapturingSink(std::vector<modules::Json>& out) : out_(out) {}
   void write(const modules::Json& record) override { out_.push_back(record); }
+  void write_text(std::string_view record) override {
+    auto tree = modules::Json::parse(record, nullptr, false);
+    EXPECT_FALSE(tree.is_discarded()) << record;
+    out_.push_back(std::move(tree));
+  }
 
  private:
   std::vector<modules::Json>& out_;
+};
+
+class CapturingUrls final : public modules::UrlSink {
+ public:
+  explicit CapturingUrls(std::vector<modules::UrlResult>& out) : out_(out) {}
+  void add(const modules::UrlResult& url) override { out_.push_back(url); }
+
+ private:
+  std::vector<modules::UrlResult>& out_;
 };
 
 class CapturingTimeline final : public modules::TimelineSink {
@@ -84,10 +98,10 @@ inline ModuleRun run_module(std::string_view slug, const std::filesystem::path& 
     if (spec->slug != slug) continue;
     CapturingSink sink(run.records);
     CapturingTimeline timeline(spec->name, run.events);
-    modules::ModuleContext ctx(std::string(spec->slug), *backup, iocs, &sink, &timeline);
+    CapturingUrls urls(run.urls);
+    modules::ModuleContext ctx(std::string(spec->slug), *backup, iocs, {&sink, &timeline, &urls});
     spec->run(ctx);
     run.alerts = std::move(ctx.alerts);
-    run.urls = std::move(ctx.urls);
     run.warnings = std::move(ctx.warnings);
     run.missing = std::move(ctx.missing);
     return run;
