@@ -2,8 +2,10 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <array>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "core/plist.hpp"
 
@@ -19,14 +21,25 @@ bool looks_like_backup(const fs::path& dir) {
          fs::is_regular_file(dir / "Manifest.plist", ec);
 }
 
+// Every file read whole is a property list, and the plist parser refuses more than 256 MiB: read
+// one byte more than that at most, so a huge (or sparse) hostile file costs bounded memory and
+// time and still gets the parser's "too large" message.
+constexpr std::streamsize kMaxReadBytes = (std::streamsize{256} << 20) + 1;
+
 std::optional<std::string> slurp(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return std::move(out).str();
+  std::string out;
+  std::array<char, 1 << 16> buffer;
+  while (std::ssize(out) < kMaxReadBytes) {
+    in.read(buffer.data(),
+            std::min<std::streamsize>(std::ssize(buffer), kMaxReadBytes - std::ssize(out)));
+    if (in.gcount() <= 0) break;
+    out.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  return out;
 }
 
 bool is_file_id(std::string_view id) {
@@ -80,16 +93,33 @@ std::optional<IosBackup> IosBackup::open(const fs::path& path, std::string& erro
   }
   IosBackup backup;
   backup.root_ = fs::absolute(root);
-  if (auto manifest = slurp(backup.root_ / "Manifest.plist")) {
+  auto manifest_plist = backup.read_top_level("Manifest.plist");
+  if (manifest_plist) {
     std::string perror;
-    if (auto plist = core::Plist::parse(*manifest, perror))
+    if (auto plist = core::Plist::parse(*manifest_plist, perror))
       backup.encrypted_ = plist->root()["IsEncrypted"].boolean().value_or(false);
   }
   if (!backup.encrypted_) {
     std::string derror;
+    for (const char* name : {"Manifest.db", "Manifest.db-wal"})
+      if (fs::is_regular_file(backup.root_ / name, ec)) backup.note_read(backup.root_ / name);
     auto db = core::Database::open_evidence(backup.root_ / "Manifest.db", derror,
                                             core::Database::Threads::shared);
-    if (db) backup.manifest_ = std::make_shared<core::Database>(std::move(*db));
+    if (db) {
+      backup.manifest_ = std::make_shared<core::Database>(std::move(*db));
+    } else if (!manifest_plist) {
+      // Ciphertext without the Manifest.plist that says so: each module would report its
+      // artifact absent, a cascade hiding the one real problem (MVT #402, #462).
+      error = (backup.root_ / "Manifest.db").string() + " cannot be read (" + derror +
+              ") and there is no Manifest.plist: an encrypted backup whose Manifest.plist is "
+              "missing, or not a backup";
+      return std::nullopt;
+    } else {
+      // Damaged (e.g. truncated): payloads are still found at their known IDs; the Manifest
+      // module reports this once.
+      note += (note.empty() ? "" : "; ") + ("Manifest.db cannot be read (" + derror +
+                                            "); checking the files at their known locations only");
+    }
   }
   return backup;
 }
@@ -105,11 +135,25 @@ std::optional<fs::path> IosBackup::payload_path(std::string_view id) const {
 std::optional<std::string> IosBackup::read(std::string_view id) const {
   auto path = payload_path(id);
   if (!path) return std::nullopt;
+  note_read(*path);
   return slurp(*path);
 }
 
 std::optional<std::string> IosBackup::read_top_level(std::string_view name) const {
-  return slurp(root_ / std::string(name));
+  auto path = root_ / std::string(name);
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) note_read(path);
+  return slurp(path);
+}
+
+void IosBackup::note_read(const fs::path& path) const {
+  std::lock_guard lock(reads_->mutex);
+  reads_->paths.insert(path);
+}
+
+std::vector<fs::path> IosBackup::files_read() const {
+  std::lock_guard lock(reads_->mutex);
+  return {reads_->paths.begin(), reads_->paths.end()};
 }
 
 std::optional<core::Database> IosBackup::open_database(std::string_view id,
@@ -119,6 +163,11 @@ std::optional<core::Database> IosBackup::open_database(std::string_view id,
     error = "not in the backup";
     return std::nullopt;
   }
+  note_read(*path);
+  auto wal = *path;
+  wal += "-wal";
+  std::error_code ec;
+  if (fs::is_regular_file(wal, ec)) note_read(wal);  // open_evidence applies it
   return core::Database::open_evidence(*path, error);
 }
 
@@ -169,8 +218,8 @@ std::optional<BackupFile> IosBackup::find_id(std::string_view id) const {
 
 bool IosBackup::for_each_file(const std::function<void(const BackupFile&, std::string_view)>& visit,
                               std::string& error) const {
-  if (!manifest_) {
-    error = "Manifest.db cannot be read";
+  if (!manifest_) {  // damaged (open() noted it): say why once more, for the Manifest module
+    (void)core::Database::open_evidence(root_ / "Manifest.db", error);
     return false;
   }
   auto st =
