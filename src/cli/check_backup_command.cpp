@@ -46,13 +46,17 @@ class CommandLog {
   std::FILE* file_ = nullptr;
 };
 
-std::vector<Json> hash_tree(const fs::path& root) {
+std::vector<fs::path> tree_files(const fs::path& root) {
   std::vector<fs::path> files;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     if (it->is_regular_file(ec)) files.push_back(it->path());
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<Json> hash_files(const std::vector<fs::path>& files) {
   std::vector<Json> out;
   for (const auto& f : files) {
     Json j;
@@ -203,7 +207,8 @@ int run_check_backup(CheckBackupArgs& args) {
       ioc_files.push_back(std::move(f));
     }
     info["ioc_files"] = std::move(ioc_files);
-    info["hashes"] = args.hashes ? Json(hash_tree(backup->root())) : Json::array();
+    info["hashes"] = args.hashes ? Json(hash_files(tree_files(backup->root()))) : Json::array();
+    info["files_read"] = hash_files(backup->files_read());
     Json mods = Json::array();
     for (const auto& o : outcomes) {
       Json m;

@@ -8,6 +8,9 @@ namespace vigil::core {
 
 namespace {
 
+// Real phone databases with a WAL are far smaller; see open_evidence.
+constexpr std::uintmax_t kMaxWalImageBytes = std::uintmax_t{4} << 30;
+
 std::uint32_t be32(std::string_view s, std::size_t at) {
   auto b = [&](std::size_t k) {
     return static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + k]));
@@ -122,6 +125,13 @@ std::optional<Database> Database::open_evidence(const std::filesystem::path& pat
   wal_path += "-wal";
   if (std::filesystem::is_regular_file(wal_path, ec) &&
       std::filesystem::file_size(wal_path, ec) > 0) {
+    // Both files are read into memory: a hostile (e.g. sparse) file must not exhaust it.
+    std::uintmax_t total =
+        std::filesystem::file_size(path, ec) + std::filesystem::file_size(wal_path, ec);
+    if (ec || total > kMaxWalImageBytes) {
+      error = "too large to apply its write-ahead log in memory (database and -wal over 4 GiB)";
+      return std::nullopt;
+    }
     auto image = slurp(path);
     auto wal = slurp(wal_path);
     if (!image || !wal) {

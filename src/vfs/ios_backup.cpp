@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "core/plist.hpp"
 
@@ -22,15 +24,30 @@ bool looks_like_backup(const fs::path& dir) {
          fs::is_regular_file(dir / "Manifest.plist", ec);
 }
 
+// Every file read whole is a property list, and the plist parser refuses more than 256 MiB: read
+// one byte more than that at most, so a huge (or sparse) hostile file costs bounded memory and
+// time and still gets the parser's "too large" message.
+constexpr std::streamsize kMaxReadBytes = (std::streamsize{256} << 20) + 1;
+
 std::optional<std::string> slurp(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return std::move(out).str();
+  std::string out;
+  std::array<char, 1 << 16> buffer;
+  while (std::ssize(out) < kMaxReadBytes) {
+    in.read(buffer.data(),
+            std::min<std::streamsize>(std::ssize(buffer), kMaxReadBytes - std::ssize(out)));
+    if (in.gcount() <= 0) break;
+    out.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  return out;
 }
+
+// An encrypted file is decrypted whole in memory: above this (the bound SQLite images have too)
+// it is refused rather than exhausting memory on a hostile declared size.
+constexpr std::uintmax_t kMaxEncryptedBytes = std::uintmax_t{4} << 30;
 
 // Reads a whole file into wiped memory, where it is then decrypted in place.
 std::optional<core::SecureBuffer> read_secure(const fs::path& path, std::string& error) {
@@ -39,6 +56,11 @@ std::optional<core::SecureBuffer> read_secure(const fs::path& path, std::string&
   if (fd < 0 || fstat(fd, &st) != 0) {
     if (fd >= 0) ::close(fd);
     error = "cannot be read";
+    return std::nullopt;
+  }
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxEncryptedBytes) {
+    ::close(fd);
+    error = "is larger than 4 GiB";
     return std::nullopt;
   }
   auto size = static_cast<std::size_t>(st.st_size);
@@ -122,7 +144,7 @@ std::optional<IosBackup> IosBackup::open(const fs::path& path, std::string& erro
   IosBackup backup;
   backup.root_ = fs::absolute(root);
   bool flagged = false, have_plist = false;
-  if (auto manifest = slurp(backup.root_ / "Manifest.plist")) {
+  if (auto manifest = backup.read_top_level("Manifest.plist")) {
     have_plist = true;
     std::string perror;
     if (auto plist = core::Plist::parse(*manifest, perror)) {
@@ -132,16 +154,28 @@ std::optional<IosBackup> IosBackup::open(const fs::path& path, std::string& erro
     }
   }
   std::string derror;
+  for (const char* name : {"Manifest.db", "Manifest.db-wal"})
+    if (fs::is_regular_file(backup.root_ / name, ec)) backup.note_read(backup.root_ / name);
   auto db = core::Database::open_evidence(backup.root_ / "Manifest.db", derror,
                                           core::Database::Threads::shared);
   if (db) backup.manifest_ = std::make_shared<core::Database>(std::move(*db));
   // iOS 10.2+ encrypts Manifest.db (and says how in ManifestKey); a readable one beside a
   // ManifestKey is a decrypted copy. Older backups keep Manifest.db plain and have no ManifestKey.
   backup.encrypted_ = flagged && (!backup.manifest_ || backup.manifest_key_.empty());
-  if (!backup.manifest_ && !flagged && !have_plist && fs::exists(backup.root_ / "Manifest.db", ec))
-    backup.problem_ = "Manifest.db is not a readable database (" + derror +
-                      ") and Manifest.plist is missing: if the backup is encrypted, its keys were "
-                      "in Manifest.plist";
+  if (!backup.manifest_ && !backup.encrypted_) {
+    if (!have_plist && fs::exists(backup.root_ / "Manifest.db", ec)) {
+      // Ciphertext without the Manifest.plist that says so: one error, not a cascade of absent
+      // artifacts (MVT #402, #462); what Info.plist holds is still checked.
+      backup.problem_ = "Manifest.db is not a readable database (" + derror +
+                        ") and Manifest.plist is missing: if the backup is encrypted, its keys "
+                        "were in Manifest.plist";
+    } else {
+      // Damaged (e.g. truncated): payloads are still found at their known IDs; the Manifest
+      // module reports this once.
+      note += (note.empty() ? "" : "; ") + ("Manifest.db cannot be read (" + derror +
+                                            "); checking the files at their known locations only");
+    }
+  }
   return backup;
 }
 
@@ -317,6 +351,7 @@ std::optional<std::string> IosBackup::read(std::string_view id, std::string& err
     error = "not in the backup";
     return std::nullopt;
   }
+  note_read(*path);
   if (!encrypted_) {
     auto bytes = slurp(*path);
     if (!bytes) error = "cannot be read";
@@ -328,7 +363,20 @@ std::optional<std::string> IosBackup::read(std::string_view id, std::string& err
 }
 
 std::optional<std::string> IosBackup::read_top_level(std::string_view name) const {
-  return slurp(root_ / std::string(name));
+  auto path = root_ / std::string(name);
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) note_read(path);
+  return slurp(path);
+}
+
+void IosBackup::note_read(const fs::path& path) const {
+  std::lock_guard lock(reads_->mutex);
+  reads_->paths.insert(path);
+}
+
+std::vector<fs::path> IosBackup::files_read() const {
+  std::lock_guard lock(reads_->mutex);
+  return {reads_->paths.begin(), reads_->paths.end()};
 }
 
 std::optional<core::Database> IosBackup::open_database(std::string_view id,
@@ -338,7 +386,14 @@ std::optional<core::Database> IosBackup::open_database(std::string_view id,
     error = "not in the backup";
     return std::nullopt;
   }
-  if (!encrypted_) return core::Database::open_evidence(*path, error);
+  note_read(*path);
+  if (!encrypted_) {
+    auto wal = *path;
+    wal += "-wal";
+    std::error_code ec;
+    if (fs::is_regular_file(wal, ec)) note_read(wal);  // open_evidence applies it
+    return core::Database::open_evidence(*path, error);
+  }
   auto data = decrypt(id, error);
   if (!data) return std::nullopt;
   return core::Database::open_image(std::move(*data), error);
@@ -391,8 +446,8 @@ std::optional<BackupFile> IosBackup::find_id(std::string_view id) const {
 
 bool IosBackup::for_each_file(const std::function<void(const BackupFile&, std::string_view)>& visit,
                               std::string& error) const {
-  if (!manifest_) {
-    error = "Manifest.db cannot be read";
+  if (!manifest_) {  // damaged (open() noted it): say why once more, for the Manifest module
+    (void)core::Database::open_evidence(root_ / "Manifest.db", error);
     return false;
   }
   auto st =

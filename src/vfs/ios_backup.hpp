@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,7 +95,17 @@ class IosBackup {
   bool for_each_file(const std::function<void(const BackupFile&, std::string_view blob)>& visit,
                      std::string& error) const;
 
+  /// Every file of the backup read so far (Manifest.db, Info.plist, payloads), sorted: what
+  /// info.json hashes to tie a report to its evidence. Thread-safe: modules run in parallel.
+  [[nodiscard]] std::vector<std::filesystem::path> files_read() const;
+
  private:
+  struct Reads {
+    std::mutex mutex;
+    std::set<std::filesystem::path> paths;
+  };
+  void note_read(const std::filesystem::path& path) const;
+
   std::vector<BackupFile> query(const std::string& where, std::vector<std::string> args) const;
   // The plaintext of an encrypted payload, from the ciphertext and its MBFile blob.
   std::optional<core::SecureBuffer> decrypt(std::string_view file_id, std::string_view blob,
@@ -107,6 +120,7 @@ class IosBackup {
   std::string manifest_key_;  // Manifest.plist ManifestKey: class (LE uint32) + wrapped key
   std::shared_ptr<const ClassKeys> keys_;
   std::shared_ptr<core::Database> manifest_;
+  std::shared_ptr<Reads> reads_ = std::make_shared<Reads>();
 };
 
 }  // namespace vigil::vfs

@@ -36,13 +36,13 @@ std::size_t lines(const fs::path& path) {
 TEST(CheckBackupCli, MvtBackupOutputsAndEvidenceUntouched) {
   VIGIL_REQUIRE_SHARED();
   TempDir home;
-  auto before = vigil::test::tree_digest(mvt_backup());
+  auto before = vigil::test::evidence_state(mvt_backup());
   auto out = home.path() / "out";
   auto run = run_vigil(
       "check-backup " + test_iocs() + " -o '" + out.string() + "' '" + mvt_backup().string() + "'",
       home.path());
   ASSERT_EQ(run.status, 0) << run.out;
-  EXPECT_EQ(vigil::test::tree_digest(mvt_backup()), before) << "the evidence changed";
+  EXPECT_EQ(vigil::test::evidence_state(mvt_backup()), before) << "the evidence changed";
 
   json info = json::parse(vigil::test::read_file(out / "info.json"));
   EXPECT_EQ(info["output_schema_version"], "1.1");

@@ -2,11 +2,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "core/hash.hpp"
@@ -49,7 +50,8 @@ std::size_t extract_archive(const std::filesystem::path& archive_path,
   struct archive_entry* entry = nullptr;
   while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
     if (archive_entry_filetype(entry) != AE_IFREG) continue;
-    auto relative = std::filesystem::path(archive_entry_pathname(entry)).relative_path().lexically_normal();
+    auto relative =
+        std::filesystem::path(archive_entry_pathname(entry)).relative_path().lexically_normal();
     if (relative.empty() || *relative.begin() == "..") continue;
     std::string bytes;
     const void* buf = nullptr;
@@ -71,6 +73,32 @@ std::map<std::string, std::string> tree_digest(const std::filesystem::path& root
     out[relative] = entry.is_regular_file() ? core::sha256_file_hex(entry.path()).value_or("?")
                                             : std::string("<dir>");
   }
+  return out;
+}
+
+namespace {
+std::string stat_line(const std::filesystem::path& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return "<gone>";
+  std::string line = std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
+                     std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
+                     " " + std::to_string(st.st_ino);
+  if (S_ISREG(st.st_mode)) line += " " + core::sha256_file_hex(path).value_or("?");
+  if (S_ISLNK(st.st_mode)) line += " -> " + std::filesystem::read_symlink(path).string();
+  return line;
+}
+}  // namespace
+
+std::map<std::string, std::string> evidence_state(const std::filesystem::path& input) {
+  std::map<std::string, std::string> out;
+  out["."] = stat_line(input);
+  if (std::filesystem::is_directory(std::filesystem::symlink_status(input)))
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(input))
+      out[std::filesystem::relative(entry.path(), input).string()] = stat_line(entry.path());
+  auto parent = input.parent_path();
+  out["../"] = stat_line(parent);
+  for (const auto& entry : std::filesystem::directory_iterator(parent))
+    out["../" + entry.path().filename().string()] = "entry";
   return out;
 }
 

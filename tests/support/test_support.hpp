@@ -19,10 +19,16 @@ void write_file(const std::filesystem::path& path, const std::string& bytes);
 
 /// Extracts a zip/tar archive (test fixtures) into `dest`; entries that would escape it are
 /// skipped. Returns the number of files written.
-std::size_t extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dest);
+std::size_t extract_archive(const std::filesystem::path& archive,
+                            const std::filesystem::path& dest);
 
 /// SHA-256 of every file below `root`, keyed by relative path: to prove evidence is untouched.
 std::map<std::string, std::string> tree_digest(const std::filesystem::path& root);
+
+/// Everything an analyst would swear is unchanged about an input (a folder or a file): for it and
+/// everything below it the mode, size, mtime (ns), inode and SHA-256 (or symlink target), plus the
+/// names in its parent folder and the parent's own mtime, so nothing may appear beside it either.
+std::map<std::string, std::string> evidence_state(const std::filesystem::path& input);
 
 /// A fresh, empty temporary folder removed (recursively) when the object dies.
 class TempDir {

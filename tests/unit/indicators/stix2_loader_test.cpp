@@ -323,5 +323,29 @@ TEST(Stix2Loader, ValidateRefusesErrorPagesAndEmptyBundles) {
   EXPECT_FALSE(validate_stix2(bundle(indicator("indicator--1", "[domain-name:value = 'x.org']"))));
 }
 
+// MVT #906: a value containing '=' (a URL query, a base64 tail) made MVT's loader split the
+// pattern wrongly and abort the whole load. vigil loads it whole and matches it.
+TEST(Stix2Loader, Issue906ValueContainingEqualsLoadsAndMatches) {
+  auto loaded = load_bytes(
+      bundle(indicator("indicator--1", "[url:value = 'https://evil.example/x?a=1&b==2']") + "," +
+             indicator("indicator--2", "[file:name = 'payload==.bin']")));
+  ASSERT_FALSE(loaded.error) << *loaded.error;
+  EXPECT_EQ(loaded.set.size(), 2u);
+  EXPECT_FALSE(loaded.set.match_url("https://evil.example/x?a=1&b==2").matches.empty());
+}
+
+// Issue 6: a STIX2 file nested 100k deep is one clear error (simdjson's depth limit), and the
+// indicators of the other files still load.
+TEST(Stix2Loader, NestedHundredThousandDeepIsAnError) {
+  std::string deep = "{\"type\": \"bundle\", \"objects\": " + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  IndicatorSet set;
+  auto source = set.add_source(SourceFile{"deep.stix2", "cli", {}, 0, {}, {}, {}});
+  auto error = load_stix2(deep, source, set);
+  ASSERT_TRUE(error);
+  EXPECT_FALSE(error->empty());
+  EXPECT_TRUE(validate_stix2(deep));
+}
+
 }  // namespace
 }  // namespace vigil::indicators

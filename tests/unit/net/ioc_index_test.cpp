@@ -250,5 +250,23 @@ TEST(IocIndexTest, LocalNameForGitHubMatchesTheDocumentedForm) {
   EXPECT_EQ(local_name_for_github("o", "r", "iocs.json"), "o_r_iocs.json.stix2");
 }
 
+// Issue 6: an index nested 100k deep (flow and block style) is one clear error, not a stack
+// overflow (yaml-cpp guards its recursion and throws; parse_index turns that into the error).
+TEST(IocIndex, NestedHundredThousandDeepIsAnError) {
+  for (const std::string& yaml :
+       {"indicators: " + std::string(100000, '[') + std::string(100000, ']'), "indicators:\n" + [] {
+          std::string block;
+          for (int i = 0; i < 100000; ++i) block += std::string(std::size_t(i % 200), ' ') + "- \n";
+          return block;
+        }()}) {
+    std::vector<std::string> errors;
+    auto entries = parse_index(yaml, kMirror, errors);
+    if (entries) {
+      EXPECT_TRUE(entries->empty());
+    }
+    EXPECT_FALSE(errors.empty());
+  }
+}
+
 }  // namespace
 }  // namespace vigil::net
