@@ -123,7 +123,7 @@ void BM_DomainLookup(benchmark::State& state) {
     if (++i == w.hosts.size()) i = 0;
   }
   benchmark::DoNotOptimize(hits);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DomainLookup);
 
@@ -139,7 +139,7 @@ void BM_UrlLookup(benchmark::State& state) {
     if (++i == w.urls.size()) i = 0;
   }
   benchmark::DoNotOptimize(hits);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_UrlLookup);
 

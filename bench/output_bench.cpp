@@ -97,7 +97,7 @@ void BM_MbfileTree(benchmark::State& state) {
     auto file = plist->root()["$objects"].at(1);
     for (auto key : kMbfileKeys) benchmark::DoNotOptimize(file[key].integer());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MbfileTree);
 
@@ -108,7 +108,7 @@ void BM_MbfileInPlace(benchmark::State& state) {
     benchmark::DoNotOptimize(vigil::core::read_archived_scalars(blob, 1, kMbfileKeys, values));
     benchmark::DoNotOptimize(values);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MbfileInPlace);
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/exit_codes.hpp"
+#include "core/file.hpp"
 
 namespace vigil::cli {
 
@@ -21,12 +22,9 @@ void wipe(std::string& secret) {
   secret.clear();
 }
 
+// Key and password files are a line long; anything near this size is not one.
 std::optional<std::string> read_secret_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return std::nullopt;
-  return bytes;
+  return core::read_whole_file(path, 1 << 20);
 }
 
 // Reads one line from the terminal with echo off.
@@ -108,7 +106,8 @@ std::optional<vfs::Key> obtain_key(const vfs::IosBackup& backup, const vfs::Keyb
     if (typed) password = std::move(*typed);
   }
   if (password.empty()) {
-    say(fmt::format("error: {} is an encrypted backup: give its password (--password-file "
+    say(
+        fmt::format("error: {} is an encrypted backup: give its password (--password-file "
                     "FILE, $VIGIL_BACKUP_PASSWORD, --password, or run on a terminal to be asked) "
                     "or its derived key (--key-file FILE, from `vigil extract-key`)",
                     backup.root().string()));

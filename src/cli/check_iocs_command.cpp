@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ioc_options.hpp"
+#include "core/file.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "modules/rematch.hpp"
@@ -84,8 +85,7 @@ void for_each_csv_row(std::string_view text, Row&& row) {
 
 // MVT's timeline.csv ("UTC Timestamp","Plugin","Event","Description") into vigil's timeline.
 bool import_timeline(const fs::path& csv, const fs::path& out, std::size_t& events) {
-  std::ifstream in(csv, std::ios::binary);
-  std::string text(std::istreambuf_iterator<char>(in), {});
+  std::string text = core::read_whole_file(csv).value_or("");
   std::map<std::string, const modules::ModuleSpec*> by_name;
   for (const auto* spec : modules::backup_modules()) by_name[std::string(spec->name)] = spec;
   report::Timeline timeline(out);

@@ -2,13 +2,16 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/file.hpp"
 #include "core/hash.hpp"
 #include "core/json_out.hpp"
 #include "core/plist.hpp"
@@ -24,18 +27,18 @@ namespace {
 namespace fs = std::filesystem;
 using modules::Json;
 
-// Records per module embedded in the page; the timeline is always complete.
+// Records per module embedded in the page.
 constexpr std::size_t kMaxModuleRows = 10000;
+// Timeline events embedded in the page, the most recent ones: a page of millions of events
+// cannot be opened, and its columns would hold the whole timeline in memory. Every event is in
+// timeline.csv and timeline.jsonl.
+constexpr std::size_t kMaxReportEvents = 1000000;
 // MVT writes indented module files; past this size they are not embedded.
 constexpr std::uintmax_t kMaxParsedModuleFile = 64u << 20;
 // simdjson's batch size: the longest timeline.jsonl line it can read.
 constexpr std::size_t kMaxTimelineLine = 64u << 20;
 
-std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::optional<std::string> read_file(const fs::path& path) { return core::read_whole_file(path); }
 
 std::optional<Json> read_json(const fs::path& path) {
   auto text = read_file(path);
@@ -116,31 +119,60 @@ void append_module_rows(std::string& out, const fs::path& path) {
 struct TimelineColumns {
   std::vector<std::pair<std::string, std::string>> modules;  // slug, name
   std::vector<std::string> kinds;
-  std::size_t events = 0;
+  std::size_t events = 0;  // embedded
+  std::size_t total = 0;   // in timeline.jsonl
 };
 
+std::size_t count_lines(const fs::path& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return 0;
+  std::vector<char> buffer(1 << 20);
+  std::size_t lines = 0, n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0)
+    lines += static_cast<std::size_t>(std::count(buffer.data(), buffer.data() + n, '\n'));
+  std::fclose(f);
+  return lines;
+}
+
+// Streams timeline.jsonl into the page: the descriptions go straight to the file, the small
+// columns (time, module, kind) are kept until the end, so memory stays bounded by
+// kMaxReportEvents whatever the size of the timeline. A line that is not a timeline event is
+// skipped.
 bool append_timeline(BufferedFile& file, const fs::path& jsonl, TimelineColumns& cols) {
-  simdjson::padded_string data;
-  if (simdjson::padded_string::load(jsonl.string()).get(data) != simdjson::SUCCESS) return false;
+  std::ifstream in(jsonl, std::ios::binary);
+  if (!in) return false;
+  cols.total = count_lines(jsonl);
+  std::size_t skip = cols.total > kMaxReportEvents ? cols.total - kMaxReportEvents : 0;
   std::unordered_map<std::string, std::uint32_t> module_index, kind_index;
-  std::string times, mods, kinds, descs, scratch;
+  std::string times, mods, kinds, scratch, line;
   simdjson::ondemand::parser parser;
-  simdjson::ondemand::document_stream docs;
-  if (parser.iterate_many(data, kMaxTimelineLine).get(docs) != simdjson::SUCCESS) return false;
   auto index_of = [](auto& map, std::string key, auto&& add) {
     auto [it, fresh] = map.try_emplace(std::move(key), static_cast<std::uint32_t>(map.size()));
     if (fresh) add(it->first);
     return it->second;
   };
-  for (auto doc : docs) {
+  std::string& out = file.buffer();
+  out += "\"d\":[";
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    if (line.size() > kMaxTimelineLine) continue;
+    line.reserve(line.size() + simdjson::SIMDJSON_PADDING);
+    simdjson::ondemand::document doc;
+    if (parser.iterate(simdjson::padded_string_view(line.data(), line.size(), line.capacity()))
+            .get(doc) != simdjson::SUCCESS)
+      continue;
     std::string_view message, kind, data_type, name;
     std::int64_t when = 0;
     simdjson::ondemand::object obj;
-    if (doc.get_object().get(obj) != simdjson::SUCCESS) return false;
+    if (doc.get_object().get(obj) != simdjson::SUCCESS) continue;
     if (obj["message"].get_string().get(message) || obj["timestamp"].get_int64().get(when) ||
         obj["timestamp_desc"].get_string().get(kind) ||
         obj["data_type"].get_string().get(data_type) || obj["module"].get_string().get(name))
-      return false;
+      continue;
     std::string slug(data_type.substr(data_type.rfind(':') + 1));
     auto m = index_of(module_index, slug, [&](const std::string& s) {
       cols.modules.emplace_back(s, std::string(name));
@@ -154,16 +186,13 @@ bool append_timeline(BufferedFile& file, const fs::path& jsonl, TimelineColumns&
     core::append_json_number(mods, static_cast<std::int64_t>(m));
     kinds += sep;
     core::append_json_number(kinds, static_cast<std::int64_t>(k));
-    descs += sep;
-    append_safe_string(descs, message, scratch);
+    out += sep;
+    append_safe_string(out, message, scratch);
+    file.maybe_flush();
   }
-  std::string& out = file.buffer();
-  out += "\"t\":[" + times + "],\"m\":[" + mods + "],\"k\":[" + kinds + "],\"d\":[";
-  times.clear();
-  times.shrink_to_fit();
-  file.maybe_flush();
-  out += descs;
-  out += "],";
+  out += "],\"t\":[" + times + "],\"m\":[" + mods + "],\"k\":[" + kinds + "],\"total\":";
+  core::append_json_number(out, static_cast<std::int64_t>(cols.total));
+  out += ',';
   return true;
 }
 
@@ -317,7 +346,7 @@ bool write_html_report(const fs::path& dir, std::string& error, HtmlReportStats*
     if (!fs::exists(dir / "timeline.jsonl") ||
         !append_timeline(file, dir / "timeline.jsonl", cols)) {
       cols = {};
-      out += "\"t\":[],\"m\":[],\"k\":[],\"d\":[],";
+      out += "\"t\":[],\"m\":[],\"k\":[],\"d\":[],\"total\":0,";
     }
     events = cols.events;
     Json mods = Json::array();

@@ -1,6 +1,6 @@
 // `vigil check-batch`: generated backups (one nested deeper), an encrypted one with its password
-// file, one with a wrong password beside it, and a corrupt one, checked in parallel; every case in summary.csv, the broken ones
-// reported while the others are checked.
+// file, one with a wrong password beside it, and a corrupt one, checked in parallel; every case in
+// summary.csv, the broken ones reported while the others are checked.
 #include <gtest/gtest.h>
 
 #include <cstdlib>

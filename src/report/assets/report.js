@@ -248,6 +248,7 @@
     applyFilter();
   });
   $('tl-range').textContent = N ? 'from ' + iso(TL.t[0]).slice(0, 19) + ' to ' + iso(TL.t[N - 1]).slice(0, 19) + ' UTC' : 'no event';
+  if (TL.total > N) $('tl-range').textContent += '. The page holds the most recent ' + N + ' of the ' + TL.total + ' events; all of them are in timeline.csv and timeline.jsonl';
 
   // ---- Per-module tables.
   var mSel = $('m-module'), mBox = $('m-table'), mNote = $('m-note');

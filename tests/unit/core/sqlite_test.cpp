@@ -61,7 +61,8 @@ TEST(Sqlite, TornWalFrameIsIgnored) {
   std::string error;
   auto db = Database::open_evidence(tmp.path() / "evidence" / "w.db", error);
   ASSERT_TRUE(db) << error;
-  EXPECT_EQ(count(*db, "SELECT count(*) FROM t"), 2) << "only the first WAL transaction is committed";
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM t"), 2)
+      << "only the first WAL transaction is committed";
 }
 
 // A real WAL-mode database whose only row is still in the WAL (iLEAPP's Safari Cache.db fixture).
@@ -83,7 +84,8 @@ TEST(Sqlite, RealSafariCacheWalRows) {
   auto st = db->prepare("SELECT request_key FROM cfurl_cache_response", error);
   ASSERT_TRUE(st && st->step());
   EXPECT_EQ(st->bytes(0),
-            "https://configuration.apple.com/configurations/internetservices/safari/AutoFillQuirks-1.plist");
+            "https://configuration.apple.com/configurations/internetservices/safari/"
+            "AutoFillQuirks-1.plist");
   db.reset();
   EXPECT_EQ(test::tree_digest(tmp.path()), before);
 }
@@ -125,7 +127,8 @@ TEST(Sqlite, BrokenFilesAreErrorsNotCrashes) {
   EXPECT_FALSE(Database::open_evidence(tmp.path() / "truncated.db", error));
   // Page 2 (the table) overwritten: opens, but the query reports the corruption.
   std::string flipped = good;
-  for (std::size_t i = 4096; i < flipped.size() && i < 8192; ++i) flipped[i] = static_cast<char>(0xA5);
+  for (std::size_t i = 4096; i < flipped.size() && i < 8192; ++i)
+    flipped[i] = static_cast<char>(0xA5);
   test::write_file(tmp.path() / "flipped.db", flipped);
   auto db = Database::open_evidence(tmp.path() / "flipped.db", error);
   if (db) {

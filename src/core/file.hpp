@@ -1,0 +1,16 @@
+// Whole-file reads for the small files vigil reads in one piece (JSON results, key and password
+// files, CSV): bounded, so a hostile or sparse file cannot exhaust memory.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace vigil::core {
+
+/// The bytes of `path`, or nullopt when it cannot be read or holds more than `max_bytes`.
+std::optional<std::string> read_whole_file(const std::filesystem::path& path,
+                                           std::uintmax_t max_bytes = std::uintmax_t{1} << 30);
+
+}  // namespace vigil::core
