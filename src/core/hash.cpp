@@ -11,17 +11,17 @@ namespace {
 
 using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
-std::string to_hex(const unsigned char* data, unsigned len) {
+}  // namespace
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(size_t{len} * 2, '\0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * size_t{i}] = kDigits[data[i] >> 4];
-    out[2 * size_t{i} + 1] = kDigits[data[i] & 0xF];
+  std::string out(size * 2, '\0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xF];
   }
   return out;
 }
-
-}  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};

@@ -1,6 +1,7 @@
 // Cryptographic digests (OpenSSL EVP) for evidence and IOC file bookkeeping.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -8,6 +9,8 @@
 
 namespace vigil::core {
 
+/// Lower-case hex of `size` bytes.
+std::string to_hex(const unsigned char* data, std::size_t size);
 /// Lower-case hex SHA-256 of a byte string.
 std::string sha256_hex(std::string_view bytes);
 /// Lower-case hex SHA-256 of a file, read in chunks; nullopt when it cannot be read.

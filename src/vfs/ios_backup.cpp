@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/hash.hpp"
 #include "core/plist.hpp"
 
 namespace vigil::vfs {
@@ -105,13 +106,7 @@ std::string IosBackup::file_id(std::string_view domain, std::string_view relativ
   std::string input = std::string(domain) + "-" + std::string(relative_path);
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return core::to_hex(digest, sizeof digest);
 }
 
 std::optional<IosBackup> IosBackup::open(const fs::path& path, std::string& error,

@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 
+#include "core/hash.hpp"
 #include "core/plist.hpp"
 
 namespace vigil::vfs {
@@ -54,15 +55,7 @@ int hex_digit(char c) {
 
 Key::~Key() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
 
-std::string Key::hex() const {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes_) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+std::string Key::hex() const { return core::to_hex(bytes_.data(), bytes_.size()); }
 
 std::optional<Key> Key::from_hex(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
