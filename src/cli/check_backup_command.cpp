@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 #include <filesystem>
 #include <map>
 
@@ -44,6 +46,20 @@ class CommandLog {
 
  private:
   std::FILE* file_ = nullptr;
+};
+
+// Wall time between the steps of writing the output, for command.log.
+class Stopwatch {
+ public:
+  double lap() {
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return seconds;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
 std::vector<fs::path> tree_files(const fs::path& root) {
@@ -175,6 +191,9 @@ int run_check_backup(CheckBackupArgs& args) {
   for (const auto& o : outcomes) {
     warnings += o.warnings.size();
     timeline_events += o.timeline_events;
+    log.line("INFO", fmt::format("{}: {} records, {} timeline events, {} alerts in {:.2f} s",
+                                 o.spec->slug, o.records, o.timeline_events, o.alerts.size(),
+                                 o.seconds));
     for (const auto& w : o.warnings) log.line("WARNING", std::string(o.spec->slug) + ": " + w);
     for (const auto& a : o.alerts) {
       ++by_level[a.level];
@@ -185,11 +204,18 @@ int run_check_backup(CheckBackupArgs& args) {
 
   if (out) {
     // Written, the timeline loses the exact duplicates modules may have produced.
+    Stopwatch phase;
+    // The files read are hashed on another core while the timeline is written.
+    auto files_read = std::async(std::launch::async,
+                                 [&backup] { return hash_files(backup->files_read()); });
     auto written = timeline->write(*out / "timeline.csv", *out / "timeline.jsonl");
     bool ok = written.has_value();
     if (written) timeline_events = *written;
+    log.line("INFO", fmt::format("timeline: {} events written in {:.2f} s", timeline_events,
+                                 phase.lap()));
     ok = report::write_alerts(*out, outcomes) && ok;
     ok = report::write_urls(*out / "urls.json", outcomes) && ok;
+    log.line("INFO", fmt::format("alerts and urls.json written in {:.2f} s", phase.lap()));
     Json info;
     info["vigil_version"] = VIGIL_VERSION;
     info["output_schema_version"] = report::kOutputSchemaVersion;
@@ -208,7 +234,8 @@ int run_check_backup(CheckBackupArgs& args) {
     }
     info["ioc_files"] = std::move(ioc_files);
     info["hashes"] = args.hashes ? Json(hash_files(tree_files(backup->root()))) : Json::array();
-    info["files_read"] = hash_files(backup->files_read());
+    info["files_read"] = files_read.get();
+    log.line("INFO", fmt::format("waited {:.2f} s for the hashes of the files read", phase.lap()));
     Json mods = Json::array();
     for (const auto& o : outcomes) {
       Json m;
@@ -229,6 +256,7 @@ int run_check_backup(CheckBackupArgs& args) {
       say("error: " + report_error);
       ok = false;
     }
+    log.line("INFO", fmt::format("report.html written in {:.2f} s", phase.lap()));
     if (!ok) {
       say("error: could not write every output file to " + out->string());
       return kExitBadInput;

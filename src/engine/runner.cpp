@@ -67,6 +67,7 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
       }
       report::ModuleOutcome& out = outcomes[i];
       out.spec = &spec;
+      const auto started = std::chrono::steady_clock::now();
       try {
         spec.run(ctx);
       } catch (const std::exception& e) {
@@ -77,6 +78,8 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
       if (file && !file->close()) ctx.warn("could not write " + std::string(spec.slug) + ".json");
       if (events) events->close();
       if (urls && !urls->close()) ctx.warn("could not write its URLs for urls.json");
+      out.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       out.records = ctx.records();
       out.timeline_events = ctx.timeline_events;
       out.alerts = std::move(ctx.alerts);

@@ -154,7 +154,9 @@ std::optional<IocType> ioc_type_for(const PatternComparison& c) {
 
 std::optional<std::string> load_stix2(std::string_view bytes, std::uint32_t source,
                                       IndicatorSet& set) {
-  thread_local simdjson::dom::parser parser;
+  // One parser per file: its buffers (several times the file's size) are freed when the file is
+  // loaded, not kept for the whole check.
+  simdjson::dom::parser parser;
   simdjson::padded_string padded(bytes);
   simdjson::dom::element root;
   if (parser.parse(padded).get(root) != simdjson::SUCCESS) return json_error_position(bytes);

@@ -81,27 +81,26 @@ void append_safe(std::string& out, const Json& value, std::string& scratch) {
 
 // The first records of `<slug>.json` as a JSON array. vigil's files hold one compact record per
 // line and are copied line by line without parsing; other shapes (MVT's) are parsed.
-void append_module_rows(std::string& out, const fs::path& path) {
+void append_module_rows(BufferedFile& file, const fs::path& path) {
+  std::string& out = file.buffer();
   std::size_t shown = 0;
-  const std::size_t start = out.size();
   out += '[';
   std::ifstream in(path, std::ios::binary);
   std::string line, scratch;
-  bool compact = in && std::getline(in, line) && line == "[";
+  // vigil's layout is known from its first two lines; rows are written (and flushed) as read, so a
+  // later line that is not a record ends the rows instead of starting over.
+  bool compact = in && std::getline(in, line) && line == "[" && std::getline(in, line) &&
+                 (line == "]" || line.starts_with('{'));
   if (compact) {
-    while (shown < kMaxModuleRows && std::getline(in, line) && line != "]") {
+    do {
+      if (line == "]") break;
       if (!line.empty() && line.back() == ',') line.pop_back();
-      if (line.empty() || line.front() != '{') {
-        compact = false;
-        break;
-      }
+      if (line.empty() || line.front() != '{') break;
       if (shown++ != 0) out += ',';
       append_html_safe_json(out, line);
-    }
-  }
-  if (!compact) {
-    out.resize(start + 1);
-    shown = 0;
+      file.maybe_flush();
+    } while (shown < kMaxModuleRows && std::getline(in, line));
+  } else {
     std::error_code ec;
     auto size = fs::file_size(path, ec);
     auto all = !ec && size <= kMaxParsedModuleFile ? read_json(path) : std::nullopt;
@@ -110,6 +109,7 @@ void append_module_rows(std::string& out, const fs::path& path) {
         if (shown == kMaxModuleRows) break;
         if (shown++ != 0) out += ',';
         append_safe(out, r, scratch);
+        file.maybe_flush();
       }
   }
   out += ']';
@@ -335,7 +335,7 @@ bool write_html_report(const fs::path& dir, std::string& error, HtmlReportStats*
       append_html_safe_json(out, dumped);
       out += ",\"rows\":";
       if (slug.find('/') == std::string::npos && !slug.empty())
-        append_module_rows(out, dir / (slug + ".json"));
+        append_module_rows(file, dir / (slug + ".json"));
       else
         out += "[]";
       out += '}';

@@ -94,6 +94,7 @@ struct ModuleOutcome {
   std::vector<std::string> warnings;
   std::vector<std::string> missing;
   std::string failure;  ///< the module stopped on an unexpected error
+  double seconds = 0;   ///< wall time of the module's run (command.log only: not deterministic)
 };
 
 modules::Json alert_json(const modules::Alert& alert);

@@ -10,10 +10,12 @@
 // database (ContactsV2.sqlite, read here directly). Why it matters: it keeps who-talked-to-whom
 // and when after the messages themselves are deleted, and a creation date far from the event
 // date shows a backfilled or altered record.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "modules/ios/whatsapp_util.hpp"
 
@@ -89,37 +91,89 @@ std::optional<JoinTable> find_join(const core::Database& db, std::string_view ta
   return std::nullopt;
 }
 
-// A value as Python's truthiness and str() see it: null, "" and 0 are nothing.
-std::optional<std::string> truthy(const Json& v) {
-  if (v.is_string()) {
-    if (v.get_ref<const std::string&>().empty()) return std::nullopt;
-    return v.get<std::string>();
-  }
-  if (v.is_number()) {
-    if (v.get<double>() == 0) return std::nullopt;
-    return v.dump();
-  }
-  if (v.is_boolean() && v.get<bool>()) return "True";
-  return std::nullopt;
-}
+// One value of the record: what column_json() would make of it, kept as text so that the record
+// is written without a JSON tree (interactionC.db may hold millions of interactions).
+struct Cell {
+  enum class Kind { null, integer, real, string } kind = Kind::null;
+  std::string text;  // the string, or the number as JSON text
+  double number = 0;
 
-// The record fields that name one party of an interaction.
-struct Party {
-  std::string_view display_name, resolved_name, resolved_phone_number, identifier;
+  void set_null() {
+    kind = Kind::null;
+    text.clear();
+  }
+  void set_string(std::string_view value) {
+    kind = Kind::string;
+    text.assign(value);
+  }
+  void set_column(const core::Statement& row, int column) {
+    text.clear();
+    switch (row.type(column)) {
+      case SQLITE_INTEGER:
+        kind = Kind::integer;
+        number = static_cast<double>(row.integer(column));
+        core::append_json_number(text, row.integer(column));
+        break;
+      case SQLITE_FLOAT:
+        kind = Kind::real;
+        number = row.real(column);
+        core::append_json_number(text, number);
+        break;
+      case SQLITE_TEXT:
+        kind = Kind::string;
+        append_utf8_or_escaped(text, row.bytes(column));
+        break;
+      case SQLITE_BLOB:
+        kind = Kind::string;
+        core::append_base64(text, row.bytes(column));
+        break;
+      default:
+        kind = Kind::null;
+    }
+  }
+  void append_json(std::string& out) const {
+    if (kind == Kind::null)
+      out += "null";
+    else if (kind == Kind::string)
+      core::append_json_string(out, text);
+    else
+      out += text;
+  }
+  [[nodiscard]] bool is_string(std::string_view value) const {
+    return kind == Kind::string && text == value;
+  }
+  [[nodiscard]] bool is_number(double value) const {
+    return (kind == Kind::integer || kind == Kind::real) && number == value;
+  }
+  [[nodiscard]] bool operator==(const Cell& other) const {
+    return kind == other.kind && text == other.text;
+  }
+  /// Python's truthiness and str(): null, "" and 0 are nothing.
+  [[nodiscard]] std::optional<std::string> truthy() const {
+    if (kind == Kind::null || (kind == Kind::string && text.empty()) ||
+        (kind != Kind::string && number == 0))
+      return std::nullopt;
+    return text;
+  }
+  /// Python's str() as MVT's f-strings show it.
+  [[nodiscard]] std::string py_str() const {
+    if (kind == Kind::null) return "None";
+    if (kind == Kind::real) return py_float(number);
+    return text;
+  }
 };
-constexpr Party kSender{"sender_display_name", "sender_resolved_name",
-                        "sender_resolved_phone_number", "sender_identifier"};
-constexpr Party kRecipient{"recipient_display_name", "recipient_resolved_name",
-                           "recipient_resolved_phone_number", "recipient_identifier"};
-constexpr Party kDomain{"domain_display_name", "domain_resolved_name",
-                        "domain_resolved_phone_number", "domain_identifier"};
+
+// The record fields that name one party of an interaction (indexes into the record's cells).
+struct Party {
+  std::size_t display_name, resolved_name, resolved_phone_number, identifier;
+};
 
 // "Name (identifier)", the identifier alone when the name is just the same number, or either.
-std::optional<std::string> describe_party(const Json& r, const Party& party) {
-  auto name = truthy(field(r, party.display_name));
-  if (!name) name = truthy(field(r, party.resolved_name));
-  auto identifier = truthy(field(r, party.resolved_phone_number));
-  if (!identifier) identifier = truthy(field(r, party.identifier));
+std::optional<std::string> describe_party(const std::vector<Cell>& cells, const Party& party) {
+  auto name = cells[party.display_name].truthy();
+  if (!name) name = cells[party.resolved_name].truthy();
+  auto identifier = cells[party.resolved_phone_number].truthy();
+  if (!identifier) identifier = cells[party.identifier].truthy();
   if (name && identifier) {
     std::string digits = digits_of(*name);
     if (!digits.empty() && digits == digits_of(*identifier)) return identifier;
@@ -238,79 +292,117 @@ void run(ModuleContext& ctx) {
   std::vector<bool> loaded(apps.size(), false);
   // Contact aggregates repeat on every interaction of a contact: one event each.
   std::unordered_set<std::string> contact_events;
-  std::string event_text, event_key;
+  std::string event_text, event_key, record;
+
+  // The record's cells: the columns, then the names WhatsApp's contacts resolve (their fields
+  // are only in the records of WhatsApp interactions).
+  constexpr std::string_view kResolvedNames[] = {
+      "sender_resolved_phone_number",    "sender_resolved_name",
+      "recipient_resolved_phone_number", "recipient_resolved_name",
+      "domain_resolved_phone_number",    "domain_resolved_name"};
+  constexpr std::size_t kColumns = std::size(columns);
+  std::vector<std::string> names;
+  for (const auto& c : columns) names.emplace_back(c.first);
+  for (auto n : kResolvedNames) names.emplace_back(n);
+  auto at = [&](std::string_view name) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  };
   // Which kDateFields entry each column is (std::size(kDateFields): not a date).
-  std::array<std::size_t, std::size(columns)> date_of{};
-  for (std::size_t k = 0; k < std::size(columns); ++k) {
+  std::array<std::size_t, kColumns> date_of{};
+  for (std::size_t k = 0; k < kColumns; ++k) {
     date_of[k] = std::size(kDateFields);
     for (std::size_t d = 0; d < std::size(kDateFields); ++d)
       if (kDateFields[d] == columns[k].first) date_of[k] = d;
   }
+  const std::size_t direction_at = at("direction"), bundle_at = at("bundle_id"),
+                    account_at = at("account"), group_at = at("group_name"),
+                    content_at = at("content"), start_at = at("start_date"),
+                    end_at = at("end_date"), custom_at = at("custom_id");
+  const Party sender{at("sender_display_name"), at("sender_resolved_name"),
+                     at("sender_resolved_phone_number"), at("sender_identifier")};
+  const Party recipient_party{at("recipient_display_name"), at("recipient_resolved_name"),
+                              at("recipient_resolved_phone_number"), at("recipient_identifier")};
+  const Party domain_party{at("domain_display_name"), at("domain_resolved_name"),
+                           at("domain_resolved_phone_number"), at("domain_identifier")};
+  // A field no column fills (domain_display_name) is the last cell, always null.
+  std::vector<Cell> cells(names.size() + 1);
+  const std::size_t absent = names.size();
+  const Party parties[] = {sender, recipient_party, domain_party};
 
   while (row->step()) {
-    // Built member by member (the names are distinct): no lookups while the record grows.
-    Json r = Json::object();
-    auto& members = r.get_ref<Json::object_t&>();
-    members.reserve(std::size(columns) + 6);
     std::optional<core::Micros> times[std::size(kDateFields)];
-    for (int k = 0; k < static_cast<int>(std::size(columns)); ++k) {
-      std::string name(columns[static_cast<std::size_t>(k)].first);
-      std::size_t date = date_of[static_cast<std::size_t>(k)];
+    for (std::size_t k = 0; k < kColumns; ++k) {
+      const int column = static_cast<int>(k);
+      const std::size_t date = date_of[k];
       if (date == std::size(kDateFields)) {
-        members.emplace_back(std::move(name), column_json(*row, k));
-      } else if (row->type(k) == SQLITE_TEXT) {  // already text: kept as it is
-        members.emplace_back(std::move(name), column_json(*row, k));
-        times[date] = core::parse_iso(row->bytes(k));
+        cells[k].set_column(*row, column);
+      } else if (row->type(column) == SQLITE_TEXT) {  // already text: kept as it is
+        cells[k].set_column(*row, column);
+        times[date] = core::parse_iso(row->bytes(column));
       } else {
-        times[date] = cocoa_column(*row, k);
-        members.emplace_back(std::move(name), iso_or_null(times[date]));
+        times[date] = cocoa_column(*row, column);
+        if (times[date])
+          cells[k].set_string(core::format_iso(*times[date]));
+        else
+          cells[k].set_null();
       }
     }
-    const Json direction = field(r, "direction");
-    if (direction == 0 || direction == "0") r["direction"] = "INCOMING";
-    if (direction == 1 || direction == "1") r["direction"] = "OUTGOING";
+    Cell& direction = cells[direction_at];
+    if (direction.is_number(0) || direction.is_string("0")) direction.set_string("INCOMING");
+    if (direction.is_number(1) || direction.is_string("1")) direction.set_string("OUTGOING");
 
-    const std::string bundle = json_string(field(r, "bundle_id"));
+    bool resolved = false;
+    const Cell& bundle = cells[bundle_at];
     for (std::size_t k = 0; k < apps.size(); ++k) {
-      if (bundle != apps[k].bundle_id) continue;
+      if (bundle.kind != Cell::Kind::string || bundle.text != apps[k].bundle_id) continue;
       if (!loaded[k]) {
         indexes[k].load(ctx, apps[k]);
         loaded[k] = true;
       }
-      const std::pair<std::string, std::vector<std::string_view>> candidates[] = {
-          {"sender", {"sender_identifier", "custom_id"}},
-          {"recipient", {"recipient_identifier"}},
-          {"domain", {"domain_identifier"}},
-      };
-      for (const auto& [prefix, fields] : candidates) {
+      resolved = true;
+      const std::size_t sources[3][2] = {{sender.identifier, custom_at},
+                                         {recipient_party.identifier, absent},
+                                         {domain_party.identifier, absent}};
+      for (std::size_t p = 0; p < 3; ++p) {
         WhatsappContactIndex::Resolved found;
-        for (auto field : fields) {
-          auto value = truthy(r[std::string(field)]);
+        for (std::size_t source : sources[p]) {
+          if (source == absent) continue;
+          auto value = cells[source].truthy();
           if (!value) continue;
           found = indexes[k].resolve(*value);
           if (found.any()) break;
         }
-        r[prefix + "_resolved_phone_number"] = found.phone ? Json(*found.phone) : Json();
-        r[prefix + "_resolved_name"] = found.name ? Json(*found.name) : Json();
+        Cell& phone = cells[kColumns + 2 * p];
+        Cell& name = cells[kColumns + 2 * p + 1];
+        if (found.phone)
+          phone.set_string(*found.phone);
+        else
+          phone.set_null();
+        if (found.name)
+          name.set_string(*found.name);
+        else
+          name.set_null();
       }
     }
+    if (!resolved)
+      for (std::size_t k = kColumns; k < names.size(); ++k) cells[k].set_null();
 
     // Timeline.
-    auto sender = describe_party(r, kSender);
-    auto recipient = describe_party(r, kRecipient);
-    if (!recipient) recipient = describe_party(r, kDomain);
-    const std::string dir = json_string(field(r, "direction"));
-    std::string data = "[" + py_str(field(r, "bundle_id")) + "]";
-    if (auto account = truthy(field(r, "account"))) data += " " + *account;
-    if (auto d = truthy(field(r, "direction"))) data += " " + *d;
-    data += " from " + (sender ? *sender : dir == "OUTGOING" ? "local user" : "unknown");
-    data += " to " + (recipient ? *recipient : dir == "INCOMING" ? "local user" : "unknown");
-    if (auto group = truthy(field(r, "group_name"))) data += " (group: " + *group + ")";
-    if (auto content = truthy(field(r, "content"))) data += ": " + *content;
+    auto from = describe_party(cells, parties[0]);
+    auto to = describe_party(cells, parties[1]);
+    if (!to) to = describe_party(cells, parties[2]);
+    const std::string dir = direction.kind == Cell::Kind::string ? direction.text : "";
+    std::string data = "[" + bundle.py_str() + "]";
+    if (auto account = cells[account_at].truthy()) data += " " + *account;
+    if (auto d = direction.truthy()) data += " " + *d;
+    data += " from " + (from ? *from : dir == "OUTGOING" ? "local user" : "unknown");
+    data += " to " + (to ? *to : dir == "INCOMING" ? "local user" : "unknown");
+    if (auto group = cells[group_at].truthy()) data += " (group: " + *group + ")";
+    if (auto content = cells[content_at].truthy()) data += ": " + *content;
 
     const auto& start = times[0];
     ctx.timeline(start, "start_date", data);
-    if (field(r, "end_date") != field(r, "start_date")) ctx.timeline(times[1], "end_date", data);
+    if (!(cells[end_at] == cells[start_at])) ctx.timeline(times[1], "end_date", data);
     if (const auto& created = times[2]) {
       if (!start) {
         ctx.timeline(created, "interactions_creation_date", data);
@@ -322,12 +414,12 @@ void run(ModuleContext& ctx) {
                            (delta > 0 ? "after" : "before") + " the event: " + data);
       }
     }
-    if (sender) {
+    if (from) {
       for (const auto& e : kContactEvents) {
         std::size_t d = 0;
         while (kDateFields[d] != e.field) ++d;
         if (!times[d]) continue;
-        event_text.assign(e.before).append(*sender).append(e.after);
+        event_text.assign(e.before).append(*from).append(e.after);
         event_key.assign(std::to_string(*times[d])).append("|").append(e.field).append("|");
         event_key += event_text;
         if (contact_events.contains(event_key)) continue;  // the common case: no allocation
@@ -335,7 +427,17 @@ void run(ModuleContext& ctx) {
         ctx.timeline(times[d], e.field, event_text);
       }
     }
-    ctx.emit(r);
+
+    record = "{";
+    const std::size_t fields = resolved ? names.size() : kColumns;
+    for (std::size_t k = 0; k < fields; ++k) {
+      if (k != 0) record += ',';
+      core::append_json_string(record, names[k]);
+      record += ':';
+      cells[k].append_json(record);
+    }
+    record += '}';
+    ctx.emit_text(record);
   }
   if (!row->error().empty())
     ctx.warn("interactionC.db: " + row->error() + " (interactions after it are missing)");
