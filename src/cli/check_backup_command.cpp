@@ -5,8 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
+#include <ctime>
 #include <filesystem>
+#include <future>
 #include <map>
 
 #include "cli/backup_key.hpp"
@@ -48,18 +49,23 @@ class CommandLog {
   std::FILE* file_ = nullptr;
 };
 
-// Wall time between the steps of writing the output, for command.log.
+// Wall and CPU time (all threads) between the steps of a check, for command.log.
 class Stopwatch {
  public:
-  double lap() {
+  std::string lap() {
     auto now = std::chrono::steady_clock::now();
-    double seconds = std::chrono::duration<double>(now - last_).count();
+    std::clock_t cpu = std::clock();
+    std::string text =
+        fmt::format("{:.2f} s (CPU {:.2f} s)", std::chrono::duration<double>(now - last_).count(),
+                    static_cast<double>(cpu - last_cpu_) / CLOCKS_PER_SEC);
     last_ = now;
-    return seconds;
+    last_cpu_ = cpu;
+    return text;
   }
 
  private:
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::clock_t last_cpu_ = std::clock();
 };
 
 std::vector<fs::path> tree_files(const fs::path& root) {
@@ -182,7 +188,9 @@ int run_check_backup(CheckBackupArgs& args) {
       fmt::print(stderr, "{}", line);
     };
   }
+  Stopwatch phase;
   auto outcomes = engine::run_backup(*backup, set.size() ? &set : nullptr, options);
+  log.line("INFO", "modules ran in " + phase.lap());
   if (tty) fmt::print(stderr, "\r\033[K");
 
   std::size_t warnings = 0, timeline_events = 0;
@@ -191,9 +199,9 @@ int run_check_backup(CheckBackupArgs& args) {
   for (const auto& o : outcomes) {
     warnings += o.warnings.size();
     timeline_events += o.timeline_events;
-    log.line("INFO", fmt::format("{}: {} records, {} timeline events, {} alerts in {:.2f} s",
-                                 o.spec->slug, o.records, o.timeline_events, o.alerts.size(),
-                                 o.seconds));
+    log.line("INFO",
+             fmt::format("{}: {} records, {} timeline events, {} alerts in {:.2f} s", o.spec->slug,
+                         o.records, o.timeline_events, o.alerts.size(), o.seconds));
     for (const auto& w : o.warnings) log.line("WARNING", std::string(o.spec->slug) + ": " + w);
     for (const auto& a : o.alerts) {
       ++by_level[a.level];
@@ -204,18 +212,21 @@ int run_check_backup(CheckBackupArgs& args) {
 
   if (out) {
     // Written, the timeline loses the exact duplicates modules may have produced.
-    Stopwatch phase;
     // The files read are hashed on another core while the timeline is written.
-    auto files_read = std::async(std::launch::async,
-                                 [&backup] { return hash_files(backup->files_read()); });
-    auto written = timeline->write(*out / "timeline.csv", *out / "timeline.jsonl");
+    auto files_read =
+        std::async(std::launch::async, [&backup] { return hash_files(backup->files_read()); });
+    // report.html is written with the timeline, from the same merge; finished last.
+    report::HtmlReportWriter html;
+    const bool html_open = html.open(*out, timeline_events);
+    auto written = timeline->write(*out / "timeline.csv", *out / "timeline.jsonl",
+                                   html_open ? &html : nullptr);
     bool ok = written.has_value();
     if (written) timeline_events = *written;
-    log.line("INFO", fmt::format("timeline: {} events written in {:.2f} s", timeline_events,
-                                 phase.lap()));
+    log.line("INFO",
+             fmt::format("timeline: {} events written in {}", timeline_events, phase.lap()));
     ok = report::write_alerts(*out, outcomes) && ok;
     ok = report::write_urls(*out / "urls.json", outcomes) && ok;
-    log.line("INFO", fmt::format("alerts and urls.json written in {:.2f} s", phase.lap()));
+    log.line("INFO", fmt::format("alerts and urls.json written in {}", phase.lap()));
     Json info;
     info["vigil_version"] = VIGIL_VERSION;
     info["output_schema_version"] = report::kOutputSchemaVersion;
@@ -235,7 +246,7 @@ int run_check_backup(CheckBackupArgs& args) {
     info["ioc_files"] = std::move(ioc_files);
     info["hashes"] = args.hashes ? Json(hash_files(tree_files(backup->root()))) : Json::array();
     info["files_read"] = files_read.get();
-    log.line("INFO", fmt::format("waited {:.2f} s for the hashes of the files read", phase.lap()));
+    log.line("INFO", fmt::format("waited {} for the hashes of the files read", phase.lap()));
     Json mods = Json::array();
     for (const auto& o : outcomes) {
       Json m;
@@ -252,11 +263,12 @@ int run_check_backup(CheckBackupArgs& args) {
     info["finished"] = now_iso();
     ok = report::write_text(*out / "info.json", report::dump(info, 4) + "\n") && ok;
     std::string report_error;
-    if (ok && !report::write_html_report(*out, report_error)) {
-      say("error: " + report_error);
+    if (!html_open || !html.finish(timeline_events, report_error)) {
+      say("error: " +
+          (html_open ? report_error : "cannot write " + (*out / "report.html").string()));
       ok = false;
     }
-    log.line("INFO", fmt::format("report.html written in {:.2f} s", phase.lap()));
+    log.line("INFO", fmt::format("report.html finished in {}", phase.lap()));
     if (!ok) {
       say("error: could not write every output file to " + out->string());
       return kExitBadInput;

@@ -29,10 +29,6 @@ using modules::Json;
 
 // Records per module embedded in the page.
 constexpr std::size_t kMaxModuleRows = 10000;
-// Timeline events embedded in the page, the most recent ones: a page of millions of events
-// cannot be opened, and its columns would hold the whole timeline in memory. Every event is in
-// timeline.csv and timeline.jsonl.
-constexpr std::size_t kMaxReportEvents = 1000000;
 // MVT writes indented module files; past this size they are not embedded.
 constexpr std::uintmax_t kMaxParsedModuleFile = 64u << 20;
 // simdjson's batch size: the longest timeline.jsonl line it can read.
@@ -115,14 +111,6 @@ void append_module_rows(BufferedFile& file, const fs::path& path) {
   out += ']';
 }
 
-// The timeline as columns: times, module and event-kind indexes, descriptions.
-struct TimelineColumns {
-  std::vector<std::pair<std::string, std::string>> modules;  // slug, name
-  std::vector<std::string> kinds;
-  std::size_t events = 0;  // embedded
-  std::size_t total = 0;   // in timeline.jsonl
-};
-
 std::size_t count_lines(const fs::path& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return 0;
@@ -132,68 +120,6 @@ std::size_t count_lines(const fs::path& path) {
     lines += static_cast<std::size_t>(std::count(buffer.data(), buffer.data() + n, '\n'));
   std::fclose(f);
   return lines;
-}
-
-// Streams timeline.jsonl into the page: the descriptions go straight to the file, the small
-// columns (time, module, kind) are kept until the end, so memory stays bounded by
-// kMaxReportEvents whatever the size of the timeline. A line that is not a timeline event is
-// skipped.
-bool append_timeline(BufferedFile& file, const fs::path& jsonl, TimelineColumns& cols) {
-  std::ifstream in(jsonl, std::ios::binary);
-  if (!in) return false;
-  cols.total = count_lines(jsonl);
-  std::size_t skip = cols.total > kMaxReportEvents ? cols.total - kMaxReportEvents : 0;
-  std::unordered_map<std::string, std::uint32_t> module_index, kind_index;
-  std::string times, mods, kinds, scratch, line;
-  simdjson::ondemand::parser parser;
-  auto index_of = [](auto& map, std::string key, auto&& add) {
-    auto [it, fresh] = map.try_emplace(std::move(key), static_cast<std::uint32_t>(map.size()));
-    if (fresh) add(it->first);
-    return it->second;
-  };
-  std::string& out = file.buffer();
-  out += "\"d\":[";
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    if (line.size() > kMaxTimelineLine) continue;
-    line.reserve(line.size() + simdjson::SIMDJSON_PADDING);
-    simdjson::ondemand::document doc;
-    if (parser.iterate(simdjson::padded_string_view(line.data(), line.size(), line.capacity()))
-            .get(doc) != simdjson::SUCCESS)
-      continue;
-    std::string_view message, kind, data_type, name;
-    std::int64_t when = 0;
-    simdjson::ondemand::object obj;
-    if (doc.get_object().get(obj) != simdjson::SUCCESS) continue;
-    if (obj["message"].get_string().get(message) || obj["timestamp"].get_int64().get(when) ||
-        obj["timestamp_desc"].get_string().get(kind) ||
-        obj["data_type"].get_string().get(data_type) || obj["module"].get_string().get(name))
-      continue;
-    std::string slug(data_type.substr(data_type.rfind(':') + 1));
-    auto m = index_of(module_index, slug, [&](const std::string& s) {
-      cols.modules.emplace_back(s, std::string(name));
-    });
-    auto k = index_of(kind_index, std::string(kind),
-                      [&](const std::string& s) { cols.kinds.push_back(s); });
-    const char* sep = cols.events++ == 0 ? "" : ",";
-    times += sep;
-    core::append_json_number(times, when);
-    mods += sep;
-    core::append_json_number(mods, static_cast<std::int64_t>(m));
-    kinds += sep;
-    core::append_json_number(kinds, static_cast<std::int64_t>(k));
-    out += sep;
-    append_safe_string(out, message, scratch);
-    file.maybe_flush();
-  }
-  out += "],\"t\":[" + times + "],\"m\":[" + mods + "],\"k\":[" + kinds + "],\"total\":";
-  core::append_json_number(out, static_cast<std::int64_t>(cols.total));
-  out += ',';
-  return true;
 }
 
 }  // namespace
@@ -238,7 +164,139 @@ std::string stix2_feed_date(std::string_view bytes) {
   return newest;
 }
 
-bool write_html_report(const fs::path& dir, std::string& error, HtmlReportStats* stats) {
+namespace {
+
+constexpr std::string_view kScriptHash = "@VIGIL_SCRIPT_HASH@", kStyleHash = "@VIGIL_STYLE_HASH@",
+                           kStyle = "@VIGIL_STYLE@", kData = "@VIGIL_DATA@",
+                           kScript = "@VIGIL_SCRIPT@";
+
+}  // namespace
+
+HtmlReportWriter::HtmlReportWriter(std::size_t max_events) : max_events_(max_events) {}
+HtmlReportWriter::~HtmlReportWriter() = default;
+
+bool HtmlReportWriter::open(const fs::path& dir, std::size_t expected_events) {
+  dir_ = dir;
+  if (!file_.open(dir / "report.html")) return false;
+  // The page up to its data block, whose first member is the timeline (its events are written as
+  // they come; the other members follow in finish()).
+  const std::string_view page = assets::page_html(), style = assets::style_css(),
+                         script = assets::script_js();
+  const std::array<std::pair<std::string_view, std::string>, 3> parts{{
+      {kScriptHash, csp_hash(script)},
+      {kStyleHash, csp_hash(style)},
+      {kStyle, std::string(style)},
+  }};
+  std::string& out = file_.buffer();
+  std::size_t from = 0;
+  for (const auto& [marker, text] : parts) {
+    auto at = page.find(marker);
+    out.append(page.substr(from, at - from));
+    out += text;
+    from = at + marker.size();
+  }
+  auto at = page.find(kData);
+  out.append(page.substr(from, at - from));
+  page_rest_ = at + kData.size();
+  out += "{\"timeline\":{\"d\":[";
+  skip_ = expected_events > max_events_ ? expected_events - max_events_ : 0;
+  const std::size_t kept = std::min(expected_events, max_events_);
+  times_.reserve(kept);
+  modules_of_.reserve(kept);
+  kinds_of_.reserve(kept);
+  return true;
+}
+
+std::uint32_t HtmlReportWriter::module_index(std::string_view slug, std::string_view name) {
+  // Events come grouped by time, not module: a short linear search over the modules seen.
+  for (std::size_t i = 0; i < modules_.size(); ++i)
+    if (modules_[i].first == slug) return static_cast<std::uint32_t>(i);
+  modules_.emplace_back(std::string(slug), std::string(name));
+  return static_cast<std::uint32_t>(modules_.size() - 1);
+}
+
+std::uint32_t HtmlReportWriter::kind_index(std::string_view kind) {
+  auto it = kind_index_.find(std::string(kind));
+  if (it != kind_index_.end()) return it->second;
+  kinds_.emplace_back(kind);
+  return kind_index_.emplace(std::string(kind), static_cast<std::uint32_t>(kinds_.size() - 1))
+      .first->second;
+}
+
+void HtmlReportWriter::event(core::Micros when, std::string_view slug, std::string_view name,
+                             std::string_view kind, std::string_view message) {
+  if (skip_ > 0) {
+    --skip_;
+    return;
+  }
+  if (times_.size() == max_events_) return;
+  std::string& out = file_.buffer();
+  if (!times_.empty()) out += ',';
+  append_safe_string(out, message, scratch_);
+  file_.maybe_flush();
+  times_.push_back(when);
+  modules_of_.push_back(module_index(slug, name));
+  kinds_of_.push_back(kind_index(kind));
+}
+
+bool HtmlReportWriter::add_timeline_jsonl(const fs::path& jsonl) {
+  std::ifstream in(jsonl, std::ios::binary);
+  if (!in) return false;
+  std::string line;
+  simdjson::ondemand::parser parser;
+  while (std::getline(in, line)) {
+    if (line.empty() || line.size() > kMaxTimelineLine) continue;
+    line.reserve(line.size() + simdjson::SIMDJSON_PADDING);
+    simdjson::ondemand::document doc;
+    if (parser.iterate(simdjson::padded_string_view(line.data(), line.size(), line.capacity()))
+            .get(doc) != simdjson::SUCCESS)
+      continue;
+    std::string_view message, kind, data_type, name;
+    std::int64_t when = 0;
+    simdjson::ondemand::object obj;
+    if (doc.get_object().get(obj) != simdjson::SUCCESS) continue;
+    if (obj["message"].get_string().get(message) || obj["timestamp"].get_int64().get(when) ||
+        obj["timestamp_desc"].get_string().get(kind) ||
+        obj["data_type"].get_string().get(data_type) || obj["module"].get_string().get(name))
+      continue;
+    // The views point into the parser's buffer: copied before the next field is read.
+    std::string text(message), kind_text(kind), name_text(name);
+    event(when, data_type.substr(data_type.rfind(':') + 1), name_text, kind_text, text);
+  }
+  return true;
+}
+
+bool HtmlReportWriter::finish(std::size_t total_events, std::string& error,
+                              HtmlReportStats* stats) {
+  const fs::path& dir = dir_;
+  std::string& out = file_.buffer();
+  std::string scratch;
+  // The rest of the timeline: its small columns, then the other members of the data block.
+  auto append_numbers = [&](const auto& values) {
+    out += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i != 0) out += ',';
+      core::append_json_number(out, static_cast<std::int64_t>(values[i]));
+      file_.maybe_flush();
+    }
+    out += ']';
+  };
+  out += "],\"t\":";
+  append_numbers(times_);
+  out += ",\"m\":";
+  append_numbers(modules_of_);
+  out += ",\"k\":";
+  append_numbers(kinds_of_);
+  out += ",\"total\":";
+  core::append_json_number(out, static_cast<std::int64_t>(total_events));
+  Json mods = Json::array();
+  for (const auto& [slug, name] : modules_) mods.push_back({{"slug", slug}, {"name", name}});
+  out += ",\"modules\":";
+  append_safe(out, mods, scratch);
+  out += ",\"kinds\":";
+  append_safe(out, Json(kinds_), scratch);
+  out += '}';
+
   auto info = read_json(dir / "info.json");
   if (!info || !info->is_object()) {
     error = "cannot read " + (dir / "info.json").string();
@@ -248,127 +306,100 @@ bool write_html_report(const fs::path& dir, std::string& error, HtmlReportStats*
   auto alerts = read_json(dir / "alerts.json");
   if (!alerts || !alerts->is_array()) alerts = Json::array();
 
-  const std::string_view page = assets::page_html(), style = assets::style_css(),
-                         script = assets::script_js();
-  constexpr std::string_view kScriptHash = "@VIGIL_SCRIPT_HASH@", kStyleHash = "@VIGIL_STYLE_HASH@",
-                             kStyle = "@VIGIL_STYLE@", kData = "@VIGIL_DATA@",
-                             kScript = "@VIGIL_SCRIPT@";
-  const std::array<std::pair<std::string_view, std::string>, 5> parts{{
-      {kScriptHash, csp_hash(script)},
-      {kStyleHash, csp_hash(style)},
-      {kStyle, std::string(style)},
-      {kData, ""},
-      {kScript, std::string(script)},
-  }};
-
-  BufferedFile file;
-  if (!file.open(dir / "report.html")) {
-    error = "cannot write " + (dir / "report.html").string();
-    return false;
+  out += ",\"generated_by\":";
+  append_safe(out, Json("vigil " VIGIL_VERSION), scratch);
+  Json run = *info;
+  run.erase("ioc_files");
+  out += ",\"run\":";
+  append_safe(out, run, scratch);
+  out += ",\"device\":";
+  append_safe(out, device && device->is_object() ? *device : Json(nullptr), scratch);
+  Json acquisition = Json::object();
+  if (device && device->is_object()) {
+    acquisition["type"] = "iOS backup (iTunes/Finder)";
+    acquisition["date"] = modules::field(*device, "Last Backup Date");
   }
-  std::string& out = file.buffer();
-  std::string scratch;
-  std::size_t from = 0;
-  std::size_t events = 0;
-  for (const auto& [marker, text] : parts) {
-    auto at = page.find(marker);
-    out.append(page.substr(from, at - from));
-    from = at + marker.size();
-    if (marker != kData) {
-      out += text;
-      continue;
-    }
-    // The data block.
-    out += "{\"generated_by\":";
-    append_safe(out, Json("vigil " VIGIL_VERSION), scratch);
-    Json run = *info;
-    run.erase("ioc_files");
-    out += ",\"run\":";
-    append_safe(out, run, scratch);
-    out += ",\"device\":";
-    append_safe(out, device && device->is_object() ? *device : Json(nullptr), scratch);
-    Json acquisition = Json::object();
-    if (device && device->is_object()) {
-      acquisition["type"] = "iOS backup (iTunes/Finder)";
-      acquisition["date"] = modules::field(*device, "Last Backup Date");
-    }
-    out += ",\"acquisition\":";
-    append_safe(out, acquisition, scratch);
-    Json feeds = Json::array();
-    for (const auto& f : modules::field(*info, "ioc_files")) {
-      // MVT's info.json lists bare paths.
-      Json feed = f.is_string() ? Json{{"path", f}, {"sha256", ""}, {"indicators", ""}} : f;
-      feed["date"] = feed_date(feed.value("path", ""));
-      feeds.push_back(std::move(feed));
-    }
-    out += ",\"feeds\":";
-    append_safe(out, feeds, scratch);
-    Json explanations = Json::object();
-    out += ",\"alerts\":[";
-    bool first = true;
-    for (auto a : *alerts) {
-      auto kind = alert_kind(a);
-      a["kind"] = kind;
-      const auto& x = explain(kind);
-      explanations[std::string(kind)] = {
-          {"title", x.title}, {"what", x.what}, {"why", x.why}, {"not_proof", x.not_proof}};
-      if (!first) out += ',';
-      first = false;
-      append_safe(out, a, scratch);
-    }
-    out += "],\"explanations\":";
-    append_safe(out, explanations, scratch);
-    out += ",\"modules\":[";
-    first = true;
-    for (auto m : modules::field(*info, "modules")) {
-      if (!m.is_object()) continue;
-      std::string slug = m.value("module", "");
-      if (!first) out += ',';
-      first = false;
-      if (!m.contains("warnings")) m["warnings"] = Json::array();
-      if (!m.contains("not_present")) m["not_present"] = Json::array();
-      m["slug"] = slug;
-      m.erase("module");
-      std::string dumped;
-      core::append_json(dumped, m);
-      dumped.pop_back();  // reopen the object for its rows
-      append_html_safe_json(out, dumped);
-      out += ",\"rows\":";
-      if (slug.find('/') == std::string::npos && !slug.empty())
-        append_module_rows(file, dir / (slug + ".json"));
-      else
-        out += "[]";
-      out += '}';
-      file.maybe_flush();
-    }
-    out += "],\"timeline\":{";
-    TimelineColumns cols;
-    if (!fs::exists(dir / "timeline.jsonl") ||
-        !append_timeline(file, dir / "timeline.jsonl", cols)) {
-      cols = {};
-      out += "\"t\":[],\"m\":[],\"k\":[],\"d\":[],\"total\":0,";
-    }
-    events = cols.events;
-    Json mods = Json::array();
-    for (const auto& [slug, name] : cols.modules) mods.push_back({{"slug", slug}, {"name", name}});
-    out += "\"modules\":";
-    append_safe(out, mods, scratch);
-    out += ",\"kinds\":";
-    append_safe(out, Json(cols.kinds), scratch);
-    out += "}}";
-    file.maybe_flush();
+  out += ",\"acquisition\":";
+  append_safe(out, acquisition, scratch);
+  Json feeds = Json::array();
+  for (const auto& f : modules::field(*info, "ioc_files")) {
+    // MVT's info.json lists bare paths.
+    Json feed = f.is_string() ? Json{{"path", f}, {"sha256", ""}, {"indicators", ""}} : f;
+    feed["date"] = feed_date(feed.value("path", ""));
+    feeds.push_back(std::move(feed));
   }
-  out.append(page.substr(from));
-  if (!file.close()) {
+  out += ",\"feeds\":";
+  append_safe(out, feeds, scratch);
+  Json explanations = Json::object();
+  out += ",\"alerts\":[";
+  bool first = true;
+  for (auto a : *alerts) {
+    auto kind = alert_kind(a);
+    a["kind"] = kind;
+    const auto& x = explain(kind);
+    explanations[std::string(kind)] = {
+        {"title", x.title}, {"what", x.what}, {"why", x.why}, {"not_proof", x.not_proof}};
+    if (!first) out += ',';
+    first = false;
+    append_safe(out, a, scratch);
+  }
+  out += "],\"explanations\":";
+  append_safe(out, explanations, scratch);
+  out += ",\"modules\":[";
+  first = true;
+  for (auto m : modules::field(*info, "modules")) {
+    if (!m.is_object()) continue;
+    std::string slug = m.value("module", "");
+    if (!first) out += ',';
+    first = false;
+    if (!m.contains("warnings")) m["warnings"] = Json::array();
+    if (!m.contains("not_present")) m["not_present"] = Json::array();
+    m["slug"] = slug;
+    m.erase("module");
+    std::string dumped;
+    core::append_json(dumped, m);
+    dumped.pop_back();  // reopen the object for its rows
+    append_html_safe_json(out, dumped);
+    out += ",\"rows\":";
+    if (slug.find('/') == std::string::npos && !slug.empty())
+      append_module_rows(file_, dir / (slug + ".json"));
+    else
+      out += "[]";
+    out += '}';
+    file_.maybe_flush();
+  }
+  out += "]}";
+  const std::string_view page = assets::page_html(), script = assets::script_js();
+  auto at = page.find(kScript, page_rest_);
+  out.append(page.substr(page_rest_, at - page_rest_));
+  out += script;
+  out.append(page.substr(at + kScript.size()));
+  if (!file_.close()) {
     error = "cannot write " + (dir / "report.html").string();
     return false;
   }
   if (stats) {
     std::error_code ec;
     stats->bytes = fs::file_size(dir / "report.html", ec);
-    stats->events = events;
+    stats->events = times_.size();
   }
   return true;
+}
+
+bool write_html_report(const fs::path& dir, std::string& error, HtmlReportStats* stats) {
+  if (!fs::is_regular_file(dir / "info.json")) {
+    error = "cannot read " + (dir / "info.json").string();
+    return false;
+  }
+  const fs::path jsonl = dir / "timeline.jsonl";
+  const std::size_t lines = fs::exists(jsonl) ? count_lines(jsonl) : 0;
+  HtmlReportWriter writer;
+  if (!writer.open(dir, lines)) {
+    error = "cannot write " + (dir / "report.html").string();
+    return false;
+  }
+  if (lines > 0) writer.add_timeline_jsonl(jsonl);
+  return writer.finish(lines, error, stats);
 }
 
 }  // namespace vigil::report

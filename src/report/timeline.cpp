@@ -186,17 +186,19 @@ void append_packed(std::string& out, const EventView& e) {
 
 // Batches of bytes handed from one thread to another; at most `limit` wait
 // (bounded memory).
+using Batch = std::shared_ptr<const std::string>;
+
 class BatchQueue {
  public:
   explicit BatchQueue(std::size_t limit) : limit_(limit) {}
-  void push(std::string batch) {
+  void push(Batch batch) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return queue_.size() < limit_; });
     queue_.push_back(std::move(batch));
     changed_.notify_all();
   }
   /// The next batch; false once closed and drained.
-  bool pop(std::string& batch) {
+  bool pop(Batch& batch) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
     if (queue_.empty()) return false;
@@ -215,7 +217,7 @@ class BatchQueue {
   std::size_t limit_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<std::string> queue_;
+  std::deque<Batch> queue_;
   bool closed_ = false;
 };
 
@@ -366,46 +368,68 @@ void Timeline::limit_runs() {
   }
 }
 
-std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::path& jsonl_path) {
+std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::path& jsonl_path,
+                                           MergedEventSink* also) {
   limit_runs();
-  // One merge feeds both files: this thread writes the CSV lines and passes the
-  // distinct events, packed after the index of their run, to a second thread
-  // that writes the JSONL lines.
+  // One merge feeds every output: this thread writes the CSV lines and hands the distinct events,
+  // packed after the index of their run, in batches to a thread that writes the JSONL lines and,
+  // with `also`, to one more that gives them to it.
   constexpr std::size_t kBatchBytes = 256u << 10;
-  BatchQueue batches(2);
+  auto for_each_event = [&](const std::string& batch, auto&& visit) {
+    for (std::size_t at = 0; at < batch.size();) {
+      std::uint32_t run = 0;
+      std::memcpy(&run, batch.data() + at, sizeof run);
+      const EventView e = view(batch.data() + at + sizeof run);
+      at += sizeof run + kHeader + e.event.size() + e.data.size();
+      visit(e, runs_[run]);
+    }
+  };
+  BatchQueue jsonl_batches(2), also_batches(2);
   bool jsonl_ok = true;
   std::thread jsonl_writer([&] {
     BufferedFile jsonl;
     jsonl_ok = jsonl.open(jsonl_path);
-    std::string batch, scratch;
-    while (batches.pop(batch)) {
-      for (std::size_t at = 0; at < batch.size();) {
-        std::uint32_t run = 0;
-        std::memcpy(&run, batch.data() + at, sizeof run);
-        const EventView e = view(batch.data() + at + sizeof run);
-        at += sizeof run + kHeader + e.event.size() + e.data.size();
-        append_jsonl_line(jsonl.buffer(), e, runs_[run], scratch);
+    std::string scratch;
+    Batch batch;
+    while (jsonl_batches.pop(batch))
+      for_each_event(*batch, [&](const EventView& e, const TimelineRun& run) {
+        append_jsonl_line(jsonl.buffer(), e, run, scratch);
         jsonl.maybe_flush();
-      }
-    }
+      });
     jsonl_ok = jsonl.close() && jsonl_ok;
   });
+  std::thread also_writer;
+  if (also != nullptr)
+    also_writer = std::thread([&] {
+      Batch batch;
+      while (also_batches.pop(batch))
+        for_each_event(*batch, [&](const EventView& e, const TimelineRun& run) {
+          also->event(e.when, run.slug, run.name, e.event, e.data);
+        });
+    });
   BufferedFile csv;
   bool csv_ok = csv.open(csv_path);
   csv.buffer() += "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n";
   std::string batch;
+  auto hand_over = [&] {
+    auto shared = std::make_shared<const std::string>(std::exchange(batch, std::string()));
+    jsonl_batches.push(shared);
+    if (also != nullptr) also_batches.push(std::move(shared));
+  };
   auto rows = merge_runs(runs_, [&](const EventView& e, const TimelineRun& run) {
     append_csv_line(csv.buffer(), e, run);
     csv.maybe_flush();
     const auto index = static_cast<std::uint32_t>(&run - runs_.data());
     batch.append(reinterpret_cast<const char*>(&index), sizeof index);
     append_packed(batch, e);
-    if (batch.size() >= kBatchBytes) batches.push(std::exchange(batch, std::string()));
+    if (batch.size() >= kBatchBytes) hand_over();
   });
-  if (!batch.empty()) batches.push(std::move(batch));
-  batches.close();
+  if (!batch.empty()) hand_over();
+  jsonl_batches.close();
+  also_batches.close();
   csv_ok = csv.close() && csv_ok;
   jsonl_writer.join();
+  if (also_writer.joinable()) also_writer.join();
   remove_files();
   if (!rows || !csv_ok || !jsonl_ok || failed_) return std::nullopt;
   return rows;

@@ -28,6 +28,14 @@ struct TimelineRun {
 
 class Timeline;
 
+/// Receives the merged timeline's events, in order, on a thread of its own (report.html).
+class MergedEventSink {
+ public:
+  virtual ~MergedEventSink() = default;
+  virtual void event(core::Micros when, std::string_view slug, std::string_view name,
+                     std::string_view kind, std::string_view message) = 0;
+};
+
 /// Collects one module's events for a Timeline; used by one thread at a time.
 class ModuleTimeline final : public modules::TimelineSink {
  public:
@@ -53,9 +61,10 @@ class Timeline {
 
   /// Merges every run into the two files (once), then removes the spilled files; the number of
   /// distinct events written, or nullopt when a file could not be written or a spilled run could
-  /// not be written or read back.
+  /// not be written or read back. `also`, when given, receives every event written.
   std::optional<std::size_t> write(const std::filesystem::path& csv,
-                                   const std::filesystem::path& jsonl);
+                                   const std::filesystem::path& jsonl,
+                                   MergedEventSink* also = nullptr);
 
  private:
   friend class ModuleTimeline;

@@ -186,6 +186,34 @@ TEST(CheckBackupCli, OutputIsByteIdenticalAcrossRuns) {
   }
 }
 
+// check-backup writes report.html from the timeline merge; `vigil report` rebuilds it from
+// timeline.jsonl and the other files. Both must hold the same data.
+json report_data(const fs::path& page_path) {
+  std::string page = vigil::test::read_file(page_path);
+  const std::string open = "<script type=\"application/json\" id=\"vigil-data\">";
+  auto begin = page.find(open);
+  EXPECT_NE(begin, std::string::npos);
+  begin += open.size();
+  return json::parse(page.substr(begin, page.find("</script>", begin) - begin));
+}
+
+TEST(CheckBackupCli, ReportFromTheCheckEqualsTheReportRebuiltFromItsFiles) {
+  VIGIL_REQUIRE_SHARED();
+  TempDir home;
+  auto out = home.path() / "out";
+  auto run = run_vigil(
+      "check-backup " + test_iocs() + " -o '" + out.string() + "' '" + mvt_backup().string() + "'",
+      home.path());
+  ASSERT_EQ(run.status, 0) << run.out;
+  json from_check = report_data(out / "report.html");
+  ASSERT_EQ(run_vigil("report '" + out.string() + "'", home.path()).status, 0);
+  json rebuilt = report_data(out / "report.html");
+  EXPECT_EQ(from_check["timeline"]["total"], 5981);
+  EXPECT_EQ(from_check["timeline"]["d"].size(), 5981u);
+  EXPECT_EQ(from_check["alerts"].size(), 5u);
+  EXPECT_EQ(from_check, rebuilt);
+}
+
 TEST(CheckBackupCli, FindsTheOnlyBackupInAMobileSyncFolder) {
   VIGIL_REQUIRE_SHARED();
   TempDir home;

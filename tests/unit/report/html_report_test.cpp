@@ -113,6 +113,30 @@ TEST(HtmlReport, ModuleTablesAreCappedTheTimelineIsNot) {
   EXPECT_EQ(data["modules"][0]["rows"].size(), 10000u);
 }
 
+TEST(HtmlReport, WriterKeepsTheMostRecentEventsAndCountsThemAll) {
+  test::TempDir dir;
+  write_output(dir.path(), 1);
+  HtmlReportWriter writer(3);
+  ASSERT_TRUE(writer.open(dir.path(), 5));
+  for (int i = 0; i < 5; ++i)
+    writer.event(1700000000000000 + i, i % 2 ? "sms" : "calls", i % 2 ? "SMS" : "Calls",
+                 i % 2 ? "sms_read" : "call", "event " + std::to_string(i));
+  std::string error;
+  HtmlReportStats stats;
+  ASSERT_TRUE(writer.finish(5, error, &stats)) << error;
+  EXPECT_EQ(stats.events, 3u);
+  json timeline = data_block(test::read_file(dir.path() / "report.html"))["timeline"];
+  EXPECT_EQ(timeline["d"], json::array({"event 2", "event 3", "event 4"}));
+  EXPECT_EQ(timeline["t"], json::array({1700000000000002, 1700000000000003, 1700000000000004}));
+  EXPECT_EQ(timeline["total"], 5);
+  // Modules and kinds are numbered in the order they first appear among the kept events.
+  EXPECT_EQ(timeline["modules"],
+            json::parse(R"([{"slug":"calls","name":"Calls"},{"slug":"sms","name":"SMS"}])"));
+  EXPECT_EQ(timeline["m"], json::array({0, 1, 0}));
+  EXPECT_EQ(timeline["kinds"], json::array({"call", "sms_read"}));
+  EXPECT_EQ(timeline["k"], json::array({0, 1, 0}));
+}
+
 TEST(HtmlReport, NeedsInfoJson) {
   test::TempDir dir;
   std::string error;
