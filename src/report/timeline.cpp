@@ -371,9 +371,9 @@ void Timeline::limit_runs() {
 std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::path& jsonl_path,
                                            MergedEventSink* also) {
   limit_runs();
-  // One merge feeds every output: this thread writes the CSV lines and hands the distinct events,
-  // packed after the index of their run, in batches to a thread that writes the JSONL lines and,
-  // with `also`, to one more that gives them to it.
+  // One merge feeds every output: this thread merges and hands the distinct events, packed after
+  // the index of their run, in shared batches to a thread per output (CSV, JSONL and `also`), so
+  // that formatting and writing run on every core while the merge goes on.
   constexpr std::size_t kBatchBytes = 256u << 10;
   auto for_each_event = [&](const std::string& batch, auto&& visit) {
     for (std::size_t at = 0; at < batch.size();) {
@@ -384,8 +384,20 @@ std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::p
       visit(e, runs_[run]);
     }
   };
-  BatchQueue jsonl_batches(2), also_batches(2);
-  bool jsonl_ok = true;
+  BatchQueue csv_batches(2), jsonl_batches(2), also_batches(2);
+  bool csv_ok = true, jsonl_ok = true;
+  std::thread csv_writer([&] {
+    BufferedFile csv;
+    csv_ok = csv.open(csv_path);
+    csv.buffer() += "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n";
+    Batch batch;
+    while (csv_batches.pop(batch))
+      for_each_event(*batch, [&](const EventView& e, const TimelineRun& run) {
+        append_csv_line(csv.buffer(), e, run);
+        csv.maybe_flush();
+      });
+    csv_ok = csv.close() && csv_ok;
+  });
   std::thread jsonl_writer([&] {
     BufferedFile jsonl;
     jsonl_ok = jsonl.open(jsonl_path);
@@ -407,27 +419,24 @@ std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::p
           also->event(e.when, run.slug, run.name, e.event, e.data);
         });
     });
-  BufferedFile csv;
-  bool csv_ok = csv.open(csv_path);
-  csv.buffer() += "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n";
   std::string batch;
   auto hand_over = [&] {
     auto shared = std::make_shared<const std::string>(std::exchange(batch, std::string()));
+    csv_batches.push(shared);
     jsonl_batches.push(shared);
     if (also != nullptr) also_batches.push(std::move(shared));
   };
   auto rows = merge_runs(runs_, [&](const EventView& e, const TimelineRun& run) {
-    append_csv_line(csv.buffer(), e, run);
-    csv.maybe_flush();
     const auto index = static_cast<std::uint32_t>(&run - runs_.data());
     batch.append(reinterpret_cast<const char*>(&index), sizeof index);
     append_packed(batch, e);
     if (batch.size() >= kBatchBytes) hand_over();
   });
   if (!batch.empty()) hand_over();
+  csv_batches.close();
   jsonl_batches.close();
   also_batches.close();
-  csv_ok = csv.close() && csv_ok;
+  csv_writer.join();
   jsonl_writer.join();
   if (also_writer.joinable()) also_writer.join();
   remove_files();
