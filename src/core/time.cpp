@@ -57,7 +57,7 @@ std::optional<Micros> from_webkit_micros(std::int64_t value) {
   return t;
 }
 
-std::string format_iso(Micros t) {
+void append_iso(std::string& out, Micros t) {
   std::int64_t seconds = t / 1000000;
   std::int64_t micros = t % 1000000;
   if (micros < 0) {
@@ -87,13 +87,16 @@ std::string format_iso(Micros t) {
                   static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
                   static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
                   static_cast<long long>(micros));
-    return buf;
+    out += buf;
+    return;
   }
-  // Hand-formatted: this runs once per timeline event and record time field.
-  std::string out = "0000-00-00 00:00:00.000000";
-  auto put = [&out](std::size_t at, std::int64_t value, int digits) {
+  // Hand-formatted into the caller's buffer: this runs for every timeline event (twice) and
+  // record time field.
+  const std::size_t base = out.size();
+  out += "0000-00-00 00:00:00.000000";
+  auto put = [&out, base](std::size_t at, std::int64_t value, int digits) {
     for (int i = digits - 1; i >= 0; --i) {
-      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+      out[base + at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
       value /= 10;
     }
   };
@@ -104,6 +107,11 @@ std::string format_iso(Micros t) {
   put(14, rem / 60 % 60, 2);
   put(17, rem % 60, 2);
   put(20, micros, 6);
+}
+
+std::string format_iso(Micros t) {
+  std::string out;
+  append_iso(out, t);
   return out;
 }
 

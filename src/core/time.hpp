@@ -26,6 +26,8 @@ std::optional<Micros> from_cocoa_integer(std::int64_t value);
 std::optional<Micros> from_webkit_micros(std::int64_t value);
 /// "YYYY-MM-DD HH:MM:SS.ffffff" (MVT's format; UTC).
 std::string format_iso(Micros t);
+/// Appends format_iso(t) to `out`, without a string of its own.
+void append_iso(std::string& out, Micros t);
 /// Parses "YYYY-MM-DDTHH:MM:SSZ" / "YYYY-MM-DD HH:MM:SS[.ffffff]" (taken as UTC).
 std::optional<Micros> parse_iso(std::string_view text);
 

@@ -45,9 +45,11 @@ Json iso_or_null(std::optional<Micros> t) {
 }
 
 void append_iso_or_null(std::string& out, std::optional<Micros> t) {
-  if (t)
-    core::append_json_string(out, core::format_iso(*t));
-  else
+  if (t) {
+    out += '"';
+    core::append_iso(out, *t);  // nothing in it needs escaping
+    out += '"';
+  } else
     out += "null";
 }
 

@@ -222,7 +222,9 @@ class BatchQueue {
 };
 
 void append_csv_line(std::string& out, const EventView& e, const TimelineRun& run) {
-  append_csv_field(out, core::format_iso(e.when));
+  out += '"';
+  core::append_iso(out, e.when);  // digits, '-', ':', '.' and ' ': nothing to quote
+  out += '"';
   out += ',';
   append_csv_field(out, run.name);
   out += ',';
@@ -234,12 +236,11 @@ void append_csv_line(std::string& out, const EventView& e, const TimelineRun& ru
 
 void append_jsonl_line(std::string& out, const EventView& e, const TimelineRun& run,
                        std::string& scratch) {
-  std::string iso = core::format_iso(e.when);
   core::JsonObject line(out);
   line.string("message", e.data);
-  scratch.assign(iso, 0, 10);
-  scratch += 'T';
-  scratch.append(iso, 11);
+  scratch.clear();
+  core::append_iso(scratch, e.when);
+  if (auto space = scratch.find(' '); space != std::string::npos) scratch[space] = 'T';
   scratch += "+00:00";
   line.string("datetime", scratch).number("timestamp", e.when).string("timestamp_desc", e.event);
   scratch = "vigil:ios:";
