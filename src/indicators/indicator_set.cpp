@@ -19,8 +19,8 @@ constexpr std::size_t kIosProcessNameLimit = 16;      // MAXCOMLEN on Darwin
 constexpr std::size_t kAndroidProcessNameLimit = 15;  // TASK_COMM_LEN - 1 on Linux
 
 // iOS exposes /var, /etc and /tmp through symlinks into /private: both spellings name one file.
-std::string canonical_path(std::string_view raw) {
-  std::string out;
+void canonical_path(std::string_view raw, std::string& out) {
+  out.clear();
   out.reserve(raw.size() + 1);
   for (char c : core::trim(raw)) {
     if (c == '/' && !out.empty() && out.back() == '/') continue;
@@ -33,6 +33,11 @@ std::string canonical_path(std::string_view raw) {
       break;
     }
   }
+}
+
+std::string canonical_path(std::string_view raw) {
+  std::string out;
+  canonical_path(raw, out);
   return out;
 }
 
@@ -493,7 +498,9 @@ std::vector<Match> IndicatorSet::match_file_name(std::string_view name) const {
 
 std::vector<Match> IndicatorSet::match_file_path(std::string_view path) const {
   std::vector<Match> out;
-  std::string canonical = canonical_path(path);
+  // Reused per thread: Manifest checks every file of the backup.
+  thread_local std::string canonical;
+  canonical_path(path, canonical);
   if (canonical.empty()) return out;
   // The path itself, then every ancestor folder: an IOC folder matches everything below it, and
   // only on a component boundary ("/tmp/hooker" never matches "/tmp/hooker2").

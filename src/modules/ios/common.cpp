@@ -212,7 +212,11 @@ void check_manifest_path(ModuleContext& ctx, std::string_view relative_path, Eve
   if (ctx.check_file_path(path, event, Level::high)) return;
   lower.assign(relative_path);
   for (char& c : lower) c = core::ascii_lower(c);
-  for (std::string_view part : core::split(lower, '_')) {
+  const std::string_view all = lower;
+  for (std::size_t begin = 0; begin <= all.size();) {
+    const std::size_t end = std::min(all.find('_', begin), all.size());
+    const std::string_view part = all.substr(begin, end - begin);
+    begin = end + 1;
     if (!could_be_domain(part)) continue;
     auto matches = ctx.iocs()->match_domain(part);
     if (matches.empty()) continue;
