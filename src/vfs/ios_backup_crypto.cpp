@@ -1,7 +1,11 @@
 #include "vfs/ios_backup_crypto.hpp"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -248,23 +252,202 @@ std::optional<std::size_t> decrypt_payload(const ClassKeys& keys, const FileEncr
   }
   if (file.size) return static_cast<std::size_t>(*file.size);
   // No recorded size: drop a valid PKCS#7 padding.
-  if (data.empty()) return 0;
-  unsigned pad = data.back();
-  if (pad == 0 || pad > 16 || pad > data.size()) return data.size();
-  for (std::size_t i = data.size() - pad; i < data.size(); ++i)
-    if (data[i] != pad) return data.size();
-  return data.size() - pad;
+  return without_pkcs7(data.size(), data.last(std::min<std::size_t>(16, data.size())));
+}
+
+std::uint64_t without_pkcs7(std::uint64_t size, std::span<const unsigned char> last_block) {
+  if (size == 0 || last_block.empty()) return size;
+  unsigned pad = last_block.back();
+  if (pad == 0 || pad > 16 || pad > last_block.size()) return size;
+  for (std::size_t i = last_block.size() - pad; i < last_block.size(); ++i)
+    if (last_block[i] != pad) return size;
+  return size - pad;
 }
 
 std::size_t without_padding(std::span<const unsigned char> image) {
-  if (image.empty() || image.size() % 512 == 0) return image.size();
-  unsigned pad = image.back();
-  if (pad == 0 || pad > 16 || pad > image.size()) return image.size();
-  std::size_t rest = image.size() - pad;
-  if (rest % 512 != 0) return image.size();
-  for (std::size_t i = rest; i < image.size(); ++i)
-    if (image[i] != pad) return image.size();
+  return without_padding(image.size(), image.last(std::min<std::size_t>(16, image.size())));
+}
+
+std::uint64_t without_padding(std::uint64_t size, std::span<const unsigned char> last_block) {
+  if (size == 0 || last_block.empty() || size % 512 == 0) return size;
+  unsigned pad = last_block.back();
+  if (pad == 0 || pad > 16 || pad > last_block.size()) return size;
+  std::uint64_t rest = size - pad;
+  if (rest % 512 != 0) return size;
+  for (std::size_t i = last_block.size() - pad; i < last_block.size(); ++i)
+    if (last_block[i] != pad) return size;
   return rest;
+}
+
+namespace {
+
+// A regular file opened read-only, with its length; false with `error` when it cannot be.
+bool open_regular(const std::filesystem::path& path, int& fd, std::uint64_t& size,
+                  std::string& error) {
+  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    error = "cannot be read";
+    return false;
+  }
+  size = static_cast<std::uint64_t>(st.st_size);
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<FileSource> FileSource::open(const std::filesystem::path& path,
+                                             std::string& error) {
+  int fd = -1;
+  std::uint64_t size = 0;
+  if (!open_regular(path, fd, size, error)) return nullptr;
+  return std::shared_ptr<FileSource>(new FileSource(fd, size));
+}
+
+FileSource::~FileSource() { ::close(fd_); }
+
+bool FileSource::pread_exact(std::uint64_t offset, unsigned char* a, std::size_t a_size,
+                             unsigned char* b, std::size_t b_size) const {
+  std::array<iovec, 2> parts{iovec{a, a_size}, iovec{b, b_size}};
+  std::size_t first = 0;
+  while (first < parts.size()) {
+    if (parts[first].iov_len == 0) {
+      ++first;
+      continue;
+    }
+    ssize_t n = ::preadv(fd_, &parts[first], static_cast<int>(parts.size() - first),
+                         static_cast<off_t>(offset));
+    if (n <= 0) return false;  // an error, or the file shrank
+    offset += static_cast<std::uint64_t>(n);
+    for (auto got = static_cast<std::size_t>(n); got != 0 && first < parts.size();) {
+      std::size_t take = std::min(got, parts[first].iov_len);
+      parts[first].iov_base = static_cast<unsigned char*>(parts[first].iov_base) + take;
+      parts[first].iov_len -= take;
+      got -= take;
+      if (parts[first].iov_len == 0) ++first;
+    }
+  }
+  return true;
+}
+
+bool FileSource::read(std::uint64_t offset, std::span<unsigned char> out) const {
+  if (offset > size_ || out.size() > size_ - offset) return false;
+  return pread_exact(offset, out.data(), out.size(), nullptr, 0);
+}
+
+void CbcFileSource::CtxFree::operator()(evp_cipher_ctx_st* ctx) const {
+  EVP_CIPHER_CTX_free(ctx);  // wipes the key schedule
+}
+
+std::shared_ptr<CbcFileSource> CbcFileSource::open(const std::filesystem::path& path,
+                                                   const Key& key, std::string& error) {
+  // Fetched once: an implicit fetch (EVP_aes_256_cbc()) on every read would cost a lookup and
+  // a lock each time.
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  Ctx keyed(EVP_CIPHER_CTX_new());
+  if (cipher == nullptr || !keyed ||
+      EVP_DecryptInit_ex(keyed.get(), cipher, nullptr, key.data(), nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(keyed.get(), 0) != 1) {
+    error = "cannot be decrypted (OpenSSL has no AES-256-CBC)";
+    return nullptr;
+  }
+  int fd = -1;
+  std::uint64_t size = 0;
+  if (!open_regular(path, fd, size, error)) return nullptr;
+  return std::shared_ptr<CbcFileSource>(new CbcFileSource(fd, size, std::move(keyed)));
+}
+
+bool CbcFileSource::decrypt_blocks(std::uint64_t offset, unsigned char* out, std::size_t n) const {
+  // The ciphertext block before the first one is its IV (the zero IV for the first block).
+  std::array<unsigned char, 16> iv{};
+  std::uint64_t iv_at = offset == 0 ? 0 : offset - 16;
+  if (!pread_exact(iv_at, iv.data(), offset == 0 ? 0 : 16, out, n)) return false;
+  Ctx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_CIPHER_CTX_copy(ctx.get(), keyed_.get()) != 1 ||
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, nullptr, iv.data()) != 1)
+    return false;
+  // In place (OpenSSL allows out == in), in pieces that fit an int.
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  for (std::size_t at = 0; at < n; at += kPiece) {
+    int piece = static_cast<int>(std::min(kPiece, n - at)), done = 0;
+    if (EVP_DecryptUpdate(ctx.get(), out + at, &done, out + at, piece) != 1 || done != piece)
+      return false;
+  }
+  return true;
+}
+
+bool CbcFileSource::read(std::uint64_t offset, std::span<unsigned char> out) const {
+  if (out.empty()) return true;
+  if (file_size() % 16 != 0 || offset > size() || out.size() > size() - offset) return false;
+  // Whole blocks (SQLite's pages): the ciphertext is read straight into the caller's buffer and
+  // decrypted there; no other copy of the plaintext exists.
+  if (offset % 16 == 0 && out.size() % 16 == 0)
+    return decrypt_blocks(offset, out.data(), out.size());
+  // Otherwise the blocks covering the range, through a small scratch buffer wiped afterwards.
+  constexpr std::size_t kChunk = 4096;
+  std::array<unsigned char, kChunk> scratch;
+  std::uint64_t end = offset + out.size();
+  std::uint64_t end_block = (end + 15) & ~std::uint64_t{15};  // <= file_size(): whole blocks
+  bool ok = true;
+  for (std::uint64_t at = offset & ~std::uint64_t{15}; ok && at < end_block;) {
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, end_block - at));
+    ok = decrypt_blocks(at, scratch.data(), n);
+    if (ok) {
+      std::uint64_t from = std::max(at, offset), to = std::min(at + n, end);
+      std::copy_n(scratch.data() + (from - at), to - from, out.data() + (from - offset));
+    }
+    at += n;
+  }
+  OPENSSL_cleanse(scratch.data(), scratch.size());
+  return ok;
+}
+
+bool CbcFileSource::last_block(std::array<unsigned char, 16>& out) const {
+  // Not through read(): limit() may have cut size() before the last block.
+  if (file_size() < 16 || file_size() % 16 != 0) return false;
+  return decrypt_blocks(file_size() - 16, out.data(), out.size());
+}
+
+std::shared_ptr<const core::ByteSource> open_payload(const ClassKeys& keys,
+                                                     const FileEncryption& file,
+                                                     const std::filesystem::path& path,
+                                                     std::string& error) {
+  if (!file.has_key) return FileSource::open(path, error);  // a plain payload
+  std::error_code ec;
+  std::uint64_t cipher_size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    error = "cannot be read";
+    return nullptr;
+  }
+  if (cipher_size % 16 != 0) {
+    error = "the encrypted payload is not whole AES blocks (" + std::to_string(cipher_size) +
+            " bytes: truncated or damaged)";
+    return nullptr;
+  }
+  if (file.size && (*file.size < 0 || static_cast<std::uint64_t>(*file.size) > cipher_size)) {
+    error = "the encrypted payload (" + std::to_string(cipher_size) +
+            " bytes) is shorter than its recorded size " + std::to_string(*file.size) +
+            " (truncated)";
+    return nullptr;
+  }
+  auto key = keys.unwrap(file.protection_class, file.wrapped_key, error);
+  if (!key) return nullptr;
+  auto source = CbcFileSource::open(path, *key, error);
+  if (!source) return nullptr;
+  if (file.size) {
+    source->limit(static_cast<std::uint64_t>(*file.size));
+  } else if (cipher_size != 0) {
+    // No recorded size: drop a valid PKCS#7 padding.
+    std::array<unsigned char, 16> last{};
+    if (!source->last_block(last)) {
+      error = "cannot be read";
+      return nullptr;
+    }
+    source->limit(without_pkcs7(cipher_size, last));
+    OPENSSL_cleanse(last.data(), last.size());
+  }
+  return source;
 }
 
 }  // namespace vigil::vfs
