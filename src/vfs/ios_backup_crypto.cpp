@@ -12,6 +12,8 @@
 #include <climits>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "core/hash.hpp"
 #include "core/plist.hpp"
@@ -358,23 +360,112 @@ std::shared_ptr<CbcFileSource> CbcFileSource::open(const std::filesystem::path& 
   return std::shared_ptr<CbcFileSource>(new CbcFileSource(fd, size, std::move(keyed)));
 }
 
+// Shared by the threads reading one source, under its mutex (held only to take or give back).
+struct CbcFileSource::State {
+  std::mutex mutex;
+  // Keyed contexts not in use: a read takes one (or copies keyed_ when there is none) and gives
+  // it back, so concurrent reads never share one and a read costs no allocation or key schedule.
+  std::vector<Ctx> contexts;
+  // The last ciphertext block of recent reads, by block index (direct-mapped): the IV of a read
+  // that starts where an earlier one ended (SQLite reading the next page). Then the read is one
+  // aligned pread of its own blocks; otherwise the block before is read with them (one preadv
+  // across a page boundary of the page cache, which costs more). Ciphertext only: not secret.
+  static constexpr std::size_t kIvs = 512;
+  struct Iv {
+    std::uint64_t block = UINT64_MAX;
+    std::array<unsigned char, 16> bytes{};
+  };
+  std::array<Iv, kIvs> ivs{};
+  // Read-ahead: when a read starts where the previous one ended (a scan), the next kWindow bytes
+  // of ciphertext are read at once, and the reads that fall in them are decrypted from there:
+  // one system call instead of one per page. Ciphertext only: not secret.
+  static constexpr std::size_t kWindow = std::size_t{64} << 10;
+  std::vector<unsigned char> window;
+  std::uint64_t window_at = 0;           // file offset of window[0]
+  std::uint64_t next_read = UINT64_MAX;  // where the previous read ended
+};
+
+void CbcFileSource::StateFree::operator()(State* state) const { delete state; }
+
+CbcFileSource::CbcFileSource(int fd, std::uint64_t file_size, Ctx keyed)
+    : FileSource(fd, file_size), keyed_(std::move(keyed)), state_(new State) {}
+
 bool CbcFileSource::decrypt_blocks(std::uint64_t offset, unsigned char* out, std::size_t n) const {
+  State& state = *state_;
   // The ciphertext block before the first one is its IV (the zero IV for the first block).
   std::array<unsigned char, 16> iv{};
-  std::uint64_t iv_at = offset == 0 ? 0 : offset - 16;
-  if (!pread_exact(iv_at, iv.data(), offset == 0 ? 0 : 16, out, n)) return false;
-  Ctx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_CIPHER_CTX_copy(ctx.get(), keyed_.get()) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, nullptr, iv.data()) != 1)
-    return false;
-  // In place (OpenSSL allows out == in), in pieces that fit an int.
-  constexpr std::size_t kPiece = std::size_t{1} << 30;
-  for (std::size_t at = 0; at < n; at += kPiece) {
-    int piece = static_cast<int>(std::min(kPiece, n - at)), done = 0;
-    if (EVP_DecryptUpdate(ctx.get(), out + at, &done, out + at, piece) != 1 || done != piece)
-      return false;
+  bool have_iv = offset == 0;
+  std::uint64_t iv_block = offset / 16 - 1;
+  Ctx ctx;
+  {
+    std::lock_guard lock(state.mutex);
+    bool sequential = offset == state.next_read;
+    state.next_read = offset + n;
+    std::uint64_t from = offset == 0 ? 0 : offset - 16;  // the IV block, then the blocks
+    auto in_window = [&] {
+      return from >= state.window_at && offset + n <= state.window_at + state.window.size();
+    };
+    if (!in_window() && sequential && n <= State::kWindow / 2) {
+      state.window.resize(
+          static_cast<std::size_t>(std::min<std::uint64_t>(State::kWindow, file_size() - from)));
+      state.window_at = from;
+      if (!pread_exact(from, state.window.data(), state.window.size(), nullptr, 0)) {
+        state.window.clear();
+        return false;
+      }
+    }
+    if (in_window()) {
+      // Decrypted from the window straight into `out`, under the lock (the window is shared).
+      if (!state.contexts.empty()) {
+        ctx = std::move(state.contexts.back());
+        state.contexts.pop_back();
+      } else {
+        ctx.reset(EVP_CIPHER_CTX_new());
+        if (!ctx || EVP_CIPHER_CTX_copy(ctx.get(), keyed_.get()) != 1) return false;
+      }
+      const unsigned char* in = state.window.data() + (offset - state.window_at);
+      bool ok = EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, nullptr,
+                                   offset == 0 ? iv.data() : in - 16) == 1;
+      int done = 0;
+      ok = ok && EVP_DecryptUpdate(ctx.get(), out, &done, in, static_cast<int>(n)) == 1 &&
+           done == static_cast<int>(n);
+      if (ok) state.contexts.push_back(std::move(ctx));
+      return ok;
+    }
+    if (!state.contexts.empty()) {
+      ctx = std::move(state.contexts.back());
+      state.contexts.pop_back();
+    }
+    if (!have_iv) {
+      const State::Iv& cached = state.ivs[iv_block % State::kIvs];
+      if (cached.block == iv_block) {
+        iv = cached.bytes;
+        have_iv = true;
+      }
+    }
   }
-  return true;
+  if (!ctx) {
+    ctx.reset(EVP_CIPHER_CTX_new());
+    if (!ctx || EVP_CIPHER_CTX_copy(ctx.get(), keyed_.get()) != 1) return false;
+  }
+  if (!pread_exact(have_iv ? offset : offset - 16, iv.data(), have_iv ? 0 : 16, out, n))
+    return false;
+  // This read's last ciphertext block: the IV of a read that starts where it ends.
+  State::Iv tail;
+  tail.block = (offset + n) / 16 - 1;
+  std::copy_n(out + n - 16, 16, tail.bytes.data());
+  // A new IV, the same key schedule; in place (OpenSSL allows out == in), in pieces that fit an
+  // int.
+  bool ok = EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, nullptr, iv.data()) == 1;
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  for (std::size_t at = 0; ok && at < n; at += kPiece) {
+    int piece = static_cast<int>(std::min(kPiece, n - at)), done = 0;
+    ok = EVP_DecryptUpdate(ctx.get(), out + at, &done, out + at, piece) == 1 && done == piece;
+  }
+  std::lock_guard lock(state.mutex);
+  if (ok) state.contexts.push_back(std::move(ctx));
+  state.ivs[tail.block % State::kIvs] = tail;
+  return ok;
 }
 
 bool CbcFileSource::read(std::uint64_t offset, std::span<unsigned char> out) const {

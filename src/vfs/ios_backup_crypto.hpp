@@ -130,9 +130,9 @@ class FileSource : public core::ByteSource {
 /// A file encrypted with AES-256-CBC and a zero IV, decrypted as it is read: read(offset, n)
 /// reads the ciphertext blocks covering [offset - 16, offset + n) and decrypts only those, with
 /// the block before as IV (OpenSSL's EVP AES-256-CBC, no padding). Plaintext that is not the
-/// caller's output buffer is wiped. The key lives only in an OpenSSL cipher context (its key
-/// schedule, wiped when freed), copied for each read. Reads need whole blocks: callers check
-/// file_size() % 16 first.
+/// caller's output buffer is wiped. The key lives only in OpenSSL cipher contexts (its key
+/// schedule, wiped when they are freed with the source): one per concurrent reader, reused.
+/// Reads need whole blocks: callers check file_size() % 16 first.
 class CbcFileSource final : public FileSource {
  public:
   /// nullptr with `error` when the file cannot be read or OpenSSL has no AES-256-CBC.
@@ -147,11 +147,15 @@ class CbcFileSource final : public FileSource {
     void operator()(evp_cipher_ctx_st* ctx) const;
   };
   using Ctx = std::unique_ptr<evp_cipher_ctx_st, CtxFree>;
-  CbcFileSource(int fd, std::uint64_t file_size, Ctx keyed)
-      : FileSource(fd, file_size), keyed_(std::move(keyed)) {}
+  struct State;  // reusable cipher contexts and recently read IV blocks (ios_backup_crypto.cpp)
+  struct StateFree {
+    void operator()(State* state) const;
+  };
+  CbcFileSource(int fd, std::uint64_t file_size, Ctx keyed);
   // Decrypts the whole blocks [offset, offset + n) of the file into `out` (n % 16 == 0).
   bool decrypt_blocks(std::uint64_t offset, unsigned char* out, std::size_t n) const;
-  Ctx keyed_;  // initialised with the key, never used directly: copied per read (thread-safe)
+  Ctx keyed_;  // initialised with the key, never used directly: the state's contexts copy it
+  std::unique_ptr<State, StateFree> state_;
 };
 
 /// A payload opened for reading in place, as decrypt_payload would decrypt it: a CbcFileSource
