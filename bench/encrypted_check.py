@@ -2,6 +2,7 @@
 """check-backup on an encrypted generated backup against the same backup unencrypted.
 
 Usage: bench/encrypted_check.py VIGIL WORKDIR [--runs N] [--scale N] [--seed S]
+                                 [--module M] [--wrap CMD] [--no-password]
 
 Makes WORKDIR/ios-<scale> with ../shared/bench/make_ios_backup.py (--payloads none: the
 payloads no module reads would only be written, and then encrypted, as gigabytes of zeros) and
@@ -9,7 +10,10 @@ WORKDIR/ios-<scale>-enc with ../shared/bench/encrypt_ios_backup.py (real iterati
 they exist. Then runs, alternately, `check-backup` on the plain backup and on the encrypted one
 with a key file (the key derived once, as per case), N times each, and once with the password
 (the fixed key derivation included); prints every wall time, the medians and the overhead.
-Both runs use the IOC files the backup was generated with.
+Both runs use the IOC files the backup was generated with. Every run's wall time, CPU time
+(user + system) and peak RSS are measured (wait4); medians are printed. `--module M` runs only
+that module (e.g. manifest); `--wrap CMD` runs each timed command under CMD (e.g. a script that
+pauses background jobs); `--no-password` skips the run with the key derivation.
 """
 
 import argparse
@@ -35,9 +39,15 @@ def iocs():
 
 
 def timed(cmd, env=None):
+    """(wall s, CPU s, peak RSS MB) of one run."""
     start = time.monotonic()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
-    return time.monotonic() - start
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit("failed (%d): %s" % (proc.returncode, " ".join(cmd)))
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def main():
@@ -47,7 +57,11 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--scale", type=int, default=200000)
     ap.add_argument("--seed", default="1")
+    ap.add_argument("--module", action="append", default=[])
+    ap.add_argument("--wrap", default="")
+    ap.add_argument("--no-password", action="store_true")
     a = ap.parse_args()
+    wrap = a.wrap.split() if a.wrap else []
     plain = os.path.join(a.workdir, "ios-%d" % a.scale)
     enc = plain + "-enc"
     if not os.path.isdir(plain):
@@ -62,21 +76,29 @@ def main():
     subprocess.run([a.vigil, "extract-key", enc, "--key-file", key], check=True, env=env,
                    stdin=subprocess.DEVNULL)
     base = ["check-backup", "--no-bundled-iocs", "--no-user-iocs", "--no-env-iocs"] + iocs()
+    for m in a.module:
+        base += ["-m", m]
     out = os.path.join(a.workdir, "out")
-    times = {"plain": [], "encrypted": []}
+    runs = {"plain": [], "encrypted": []}
     for _ in range(a.runs):
         for kind, target, extra in (("plain", plain, []), ("encrypted", enc, ["--key-file", key])):
             shutil.rmtree(out, ignore_errors=True)
-            times[kind].append(timed([a.vigil] + base + extra + ["-o", out, target]))
+            runs[kind].append(timed(wrap + [a.vigil] + base + extra + ["-o", out, target]))
     shutil.rmtree(out, ignore_errors=True)
-    with_kdf = timed([a.vigil] + base + ["-o", out, enc], env=env)
-    shutil.rmtree(out, ignore_errors=True)
-    p, e = statistics.median(times["plain"]), statistics.median(times["encrypted"])
+    medians = {}
+    for kind in ("plain", "encrypted"):
+        walls, cpus, rss = zip(*runs[kind])
+        medians[kind] = [statistics.median(v) for v in (walls, cpus, rss)]
+        print("%-10s wall %s s, median %.2f; CPU median %.2f s; peak RSS median %.0f MB" %
+              (kind, " ".join("%.2f" % t for t in walls), *medians[kind]))
+    (p, pc, pr), (e, ec, er) = medians["plain"], medians["encrypted"]
+    print("overhead   wall %+.2f s (%+.1f %%), CPU %+.2f s, peak RSS %+.0f MB with --key-file" %
+          (e - p, 100 * (e - p) / p, ec - pc, er - pr))
+    if not a.no_password:
+        with_kdf = timed(wrap + [a.vigil] + base + ["-o", out, enc], env=env)
+        shutil.rmtree(out, ignore_errors=True)
+        print("password   %.2f s (key derivation included)" % with_kdf[0])
     sizes = {name: os.path.getsize(os.path.join(enc, name)) for name in ("Manifest.db",)}
-    print("plain      ", " ".join("%.2f" % t for t in times["plain"]), "median %.2f s" % p)
-    print("encrypted  ", " ".join("%.2f" % t for t in times["encrypted"]), "median %.2f s" % e)
-    print("overhead    %.2f s (%+.1f %%) with --key-file" % (e - p, 100 * (e - p) / p))
-    print("password    %.2f s (key derivation included)" % with_kdf)
     print("Manifest.db %d bytes; load average %s" % (sizes["Manifest.db"],
                                                      " ".join("%.2f" % x for x in os.getloadavg())))
 

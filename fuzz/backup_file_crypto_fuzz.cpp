@@ -1,8 +1,13 @@
 // The encrypted-file layer of a backup: an MBFile blob (Manifest.db, untrusted) gives the wrapped
-// file key, protection class and size; the payload (untrusted) is decrypted in place with it.
-// Input: a 2-byte little-endian blob length, the blob, then the payload. The class keys are fixed:
-// class 4 = 32 bytes of 0x44, wrapped under a derived key of 32 bytes of 0x11 (the seeds' keys).
+// file key, protection class and size; the payload (untrusted) is decrypted in place with it
+// (decrypt_payload: plists), and read in place through open_payload's source (databases, read
+// by SQLite through the VFS), which must agree: the same error or the same plaintext, also when
+// read in pieces. Input: a 2-byte little-endian blob length, the blob, then the payload. The class
+// keys are fixed: class 4 = 32 bytes of 0x44, wrapped under a derived key of 32 bytes of 0x11 (the
+// seeds' keys).
 #include <openssl/evp.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdint>
@@ -52,9 +57,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string error;
   auto file = vigil::vfs::file_encryption(blob, error);
   if (!file) return 0;
+  // The payload as a file (in memory) for the in-place reader.
+  static const int fd = memfd_create("payload", 0);
+  if (fd < 0 || ftruncate(fd, 0) != 0 ||
+      pwrite(fd, payload.data(), payload.size(), 0) != static_cast<ssize_t>(payload.size()))
+    std::abort();
+  std::string source_error;
+  auto source = vigil::vfs::open_payload(class_keys(), *file, "/proc/self/fd/" + std::to_string(fd),
+                                         source_error);
+
   auto bytes = std::span(reinterpret_cast<unsigned char*>(payload.data()), payload.size());
   auto plain = vigil::vfs::decrypt_payload(class_keys(), *file, bytes, error);
   if (plain && *plain > payload.size()) std::abort();
   if (!plain && error.empty()) std::abort();
+  if (static_cast<bool>(plain) != static_cast<bool>(source)) std::abort();
+  if (!plain) {
+    if (source_error != error) std::abort();
+    return 0;
+  }
+  if (source->size() != *plain) std::abort();
+  // Whole, then in pieces of odd sizes at odd offsets: the same bytes.
+  std::string read(*plain, '\0');
+  auto out = std::span(reinterpret_cast<unsigned char*>(read.data()), read.size());
+  if (!source->read(0, out) || read != payload.substr(0, *plain)) std::abort();
+  std::size_t step = 1 + (blob_size % 37);
+  for (std::size_t at = blob_size % 19; at < read.size(); at += step) {
+    std::size_t n = std::min(step * 3, read.size() - at);
+    if (!source->read(at, out.subspan(at, n)) ||
+        std::string_view(read).substr(at, n) != std::string_view(payload).substr(at, n))
+      std::abort();
+  }
   return 0;
 }

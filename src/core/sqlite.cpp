@@ -1,7 +1,12 @@
 #include "core/sqlite.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
 #include <sstream>
 
 namespace vigil::core {
@@ -57,6 +62,142 @@ std::optional<std::string> slurp(const std::filesystem::path& path) {
   out << in.rdbuf();
   return std::move(out).str();
 }
+
+// vigil's read-only VFS over ByteSources. A source is registered under a unique name just for the
+// sqlite3_open_v2 that opens it (xOpen takes it from the registry into the file object, which
+// keeps it until xClose); every other file SQLite might ask for (journal, WAL, temporary files)
+// is refused, and nothing is ever written or deleted.
+namespace source_vfs {
+
+constexpr const char* kName = "vigil-ro";
+
+struct File {
+  sqlite3_file base;  // first: SQLite sees a sqlite3_file*
+  std::shared_ptr<const ByteSource> source;
+};
+
+std::mutex registry_mutex;
+std::map<std::string, std::shared_ptr<const ByteSource>, std::less<>>& registry() {
+  static std::map<std::string, std::shared_ptr<const ByteSource>, std::less<>> sources;
+  return sources;
+}
+
+File* file_of(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
+
+int close(sqlite3_file* f) {
+  std::destroy_at(&file_of(f)->source);
+  return SQLITE_OK;
+}
+
+int read(sqlite3_file* f, void* buffer, int amount, sqlite3_int64 offset) {
+  const ByteSource& source = *file_of(f)->source;
+  auto* out = static_cast<unsigned char*>(buffer);
+  auto want = static_cast<std::uint64_t>(amount);
+  std::uint64_t size = source.size();
+  std::uint64_t have = offset < 0 || static_cast<std::uint64_t>(offset) >= size
+                           ? 0
+                           : std::min(want, size - static_cast<std::uint64_t>(offset));
+  if (have != 0 && !source.read(static_cast<std::uint64_t>(offset), {out, have}))
+    return SQLITE_IOERR_READ;
+  if (have == want) return SQLITE_OK;
+  std::memset(out + have, 0, want - have);  // SQLite requires the rest zeroed
+  return SQLITE_IOERR_SHORT_READ;
+}
+
+int write(sqlite3_file*, const void*, int, sqlite3_int64) { return SQLITE_READONLY; }
+int truncate(sqlite3_file*, sqlite3_int64) { return SQLITE_READONLY; }
+int sync(sqlite3_file*, int) { return SQLITE_OK; }
+int file_size(sqlite3_file* f, sqlite3_int64* size) {
+  *size = static_cast<sqlite3_int64>(file_of(f)->source->size());
+  return SQLITE_OK;
+}
+int lock(sqlite3_file*, int) { return SQLITE_OK; }
+int check_reserved_lock(sqlite3_file*, int* out) {
+  *out = 0;
+  return SQLITE_OK;
+}
+int file_control(sqlite3_file*, int, void*) { return SQLITE_NOTFOUND; }
+int sector_size(sqlite3_file*) { return 512; }
+int device_characteristics(sqlite3_file*) { return SQLITE_IOCAP_IMMUTABLE; }
+
+const sqlite3_io_methods* methods() {
+  static const sqlite3_io_methods m = [] {
+    sqlite3_io_methods io{};
+    io.iVersion = 1;  // no shared memory (no WAL), no memory mapping
+    io.xClose = close;
+    io.xRead = read;
+    io.xWrite = write;
+    io.xTruncate = truncate;
+    io.xSync = sync;
+    io.xFileSize = file_size;
+    io.xLock = lock;
+    io.xUnlock = lock;
+    io.xCheckReservedLock = check_reserved_lock;
+    io.xFileControl = file_control;
+    io.xSectorSize = sector_size;
+    io.xDeviceCharacteristics = device_characteristics;
+    return io;
+  }();
+  return &m;
+}
+
+int open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {
+  f->pMethods = nullptr;  // SQLite does not close a file whose open failed
+  if (name == nullptr || (flags & SQLITE_OPEN_MAIN_DB) == 0 || (flags & SQLITE_OPEN_READONLY) == 0)
+    return SQLITE_CANTOPEN;
+  std::shared_ptr<const ByteSource> source;
+  {
+    std::lock_guard lock(registry_mutex);
+    auto it = registry().find(std::string_view(name));
+    if (it == registry().end()) return SQLITE_CANTOPEN;
+    source = it->second;
+  }
+  new (&file_of(f)->source) std::shared_ptr<const ByteSource>(std::move(source));
+  f->pMethods = methods();
+  if (out_flags) *out_flags = SQLITE_OPEN_READONLY;
+  return SQLITE_OK;
+}
+
+int remove(sqlite3_vfs*, const char*, int) { return SQLITE_IOERR_DELETE; }
+int access(sqlite3_vfs*, const char*, int, int* out) {
+  *out = 0;  // no journal, no WAL: nothing beside a source exists
+  return SQLITE_OK;
+}
+int full_pathname(sqlite3_vfs*, const char* name, int size, char* out) {
+  sqlite3_snprintf(size, out, "%s", name);
+  return SQLITE_OK;
+}
+sqlite3_vfs* base(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
+int randomness(sqlite3_vfs* vfs, int n, char* out) {
+  return base(vfs)->xRandomness(base(vfs), n, out);
+}
+int sleep(sqlite3_vfs* vfs, int micros) { return base(vfs)->xSleep(base(vfs), micros); }
+int current_time(sqlite3_vfs* vfs, double* out) { return base(vfs)->xCurrentTime(base(vfs), out); }
+int last_error(sqlite3_vfs*, int, char*) { return 0; }
+
+// Registered once, not as the default VFS; false when SQLite refused it.
+bool registered() {
+  static const bool ok = [] {
+    static sqlite3_vfs vfs{};
+    vfs.iVersion = 1;
+    vfs.szOsFile = sizeof(File);
+    vfs.mxPathname = 512;
+    vfs.zName = kName;
+    vfs.pAppData = sqlite3_vfs_find(nullptr);  // for time, sleep and randomness only
+    vfs.xOpen = open;
+    vfs.xDelete = remove;
+    vfs.xAccess = access;
+    vfs.xFullPathname = full_pathname;
+    vfs.xRandomness = randomness;
+    vfs.xSleep = sleep;
+    vfs.xCurrentTime = current_time;
+    vfs.xGetLastError = last_error;
+    return vfs.pAppData != nullptr && sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
+  }();
+  return ok;
+}
+
+}  // namespace source_vfs
 
 }  // namespace
 
@@ -204,6 +345,42 @@ std::optional<Database> Database::open_bytes(std::shared_ptr<void> owner, unsign
   rc = sqlite3_deserialize(raw, "main", data, ssize, ssize, SQLITE_DESERIALIZE_READONLY);
   if (rc != SQLITE_OK || sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
                                       nullptr) != SQLITE_OK) {
+    error = sqlite3_errmsg(raw);
+    return std::nullopt;
+  }
+  return db;
+}
+
+std::optional<Database> Database::open_source(std::shared_ptr<const ByteSource> source,
+                                              std::string& error, Threads threads) {
+  if (!source || !source_vfs::registered()) {
+    error = "cannot register vigil's read-only SQLite VFS";
+    return std::nullopt;
+  }
+  static std::atomic<std::uint64_t> next{0};
+  std::string name = "vigil-source-" + std::to_string(++next);
+  {
+    std::lock_guard lock(source_vfs::registry_mutex);
+    source_vfs::registry().emplace(name, std::move(source));
+  }
+  Database db;
+  sqlite3* raw = nullptr;
+  std::string uri = "file:" + name + "?vfs=" + source_vfs::kName + "&mode=ro&immutable=1";
+  int rc = sqlite3_open_v2(uri.c_str(), &raw,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | mutex_flag(threads), nullptr);
+  {
+    std::lock_guard lock(source_vfs::registry_mutex);
+    source_vfs::registry().erase(name);  // the open file holds the source now
+  }
+  db.db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    error = raw ? sqlite3_errmsg(raw) : "out of memory";
+    return std::nullopt;
+  }
+  // As for images: sorts and temporary tables stay in memory (the VFS would refuse their files).
+  sqlite3_exec(raw, "PRAGMA temp_store = MEMORY", nullptr, nullptr, nullptr);
+  if (sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
     error = sqlite3_errmsg(raw);
     return std::nullopt;
   }

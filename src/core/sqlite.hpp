@@ -5,6 +5,9 @@
 // A connection used by one thread at a time takes no locks (SQLITE_OPEN_NOMUTEX: SQLite would
 // otherwise lock on every column read); a shared one is serialised (SQLITE_OPEN_FULLMUTEX):
 // modules running in parallel share the backup's Manifest.db connection.
+// A database can also be read from a ByteSource (open_source) through vigil's read-only SQLite
+// VFS: SQLite asks the source for the pages it needs (an encrypted backup's file, decrypted
+// block by block), and the VFS never creates, writes or deletes a file.
 #pragma once
 
 #include <sqlite3.h>
@@ -13,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +26,20 @@
 namespace vigil::core {
 
 class Statement;
+
+/// The bytes of a database that is not a plain file (see Database::open_source).
+class ByteSource {
+ public:
+  ByteSource() = default;
+  ByteSource(const ByteSource&) = delete;
+  ByteSource& operator=(const ByteSource&) = delete;
+  virtual ~ByteSource() = default;
+  /// The database's length in bytes.
+  [[nodiscard]] virtual std::uint64_t size() const = 0;
+  /// Fills `out` with the bytes at [offset, offset + out.size()), a range within size(); false
+  /// when they cannot be read. Called from whichever thread runs the connection: thread-safe.
+  virtual bool read(std::uint64_t offset, std::span<unsigned char> out) const = 0;
+};
 
 class Database {
  public:
@@ -38,6 +56,11 @@ class Database {
   /// The same over decrypted bytes, which stay in their wiped buffer (SQLite reads them in place).
   static std::optional<Database> open_image(SecureBuffer image, std::string& error,
                                             Threads threads = Threads::one);
+  /// Opens a database whose pages are read from `source` on demand, read-only, through vigil's
+  /// VFS: no file is opened by SQLite, no journal, WAL or temporary file is created, and pages
+  /// live only in the connection's page cache (`cache_size`). The connection keeps the source.
+  static std::optional<Database> open_source(std::shared_ptr<const ByteSource> source,
+                                             std::string& error, Threads threads = Threads::one);
 
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;

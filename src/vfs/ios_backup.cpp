@@ -1,6 +1,7 @@
 #include "vfs/ios_backup.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,8 +47,9 @@ std::optional<std::string> slurp(const fs::path& path) {
   return out;
 }
 
-// An encrypted file is decrypted whole in memory: above this (the bound SQLite images have too)
-// it is refused rather than exhausting memory on a hostile declared size.
+// An encrypted file read whole (a plist; databases are decrypted page by page instead) is
+// decrypted in memory: above this it is refused rather than exhausting memory on a hostile
+// declared size.
 constexpr std::uintmax_t kMaxEncryptedBytes = std::uintmax_t{4} << 30;
 
 // Reads a whole file into wiped memory, where it is then decrypted in place.
@@ -80,17 +82,25 @@ std::optional<core::SecureBuffer> read_secure(const fs::path& path, std::string&
   return buffer;
 }
 
-// Writes a new file readable by its owner only (decrypted evidence).
-bool write_private(const fs::path& path, const unsigned char* data, std::size_t size) {
+// Writes a new file readable by its owner only (decrypted evidence), from a source read in
+// chunks through a wiped buffer: memory stays flat whatever the file's size.
+bool write_private(const fs::path& path, const core::ByteSource& source) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return false;
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::write(fd, data + done, size - done);
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  core::SecureBuffer buffer(kChunk);
+  bool ok = !buffer.empty();
+  for (std::uint64_t at = 0; ok && at < source.size();) {
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, source.size() - at));
+    ok = source.read(at, buffer.bytes().first(n));
+    for (std::size_t done = 0; ok && done < n;) {
+      ssize_t w = ::write(fd, buffer.data() + done, n - done);
+      ok = w > 0;
+      if (ok) done += static_cast<std::size_t>(w);
+    }
+    at += n;
   }
-  return ::close(fd) == 0 && done == size;
+  return ::close(fd) == 0 && ok;
 }
 
 bool is_file_id(std::string_view id) {
@@ -200,10 +210,10 @@ IosBackup::Unlock IosBackup::unlock(const Key& derived, std::string& error) {
     error = "Manifest.db cannot be read and Manifest.plist has no ManifestKey";
     return Unlock::damaged;
   }
-  auto image = decrypt_manifest(error);
-  if (!image) return Unlock::damaged;
+  auto source = manifest_source(error);
+  if (!source) return Unlock::damaged;
   std::string derror;
-  auto db = core::Database::open_image(std::move(*image), derror, core::Database::Threads::shared);
+  auto db = core::Database::open_source(std::move(source), derror, core::Database::Threads::shared);
   if (!db) {
     error = "Manifest.db does not decrypt to a database (" + derror + "): it is damaged";
     return Unlock::damaged;
@@ -212,11 +222,11 @@ IosBackup::Unlock IosBackup::unlock(const Key& derived, std::string& error) {
   return Unlock::ok;
 }
 
-std::optional<core::SecureBuffer> IosBackup::decrypt_manifest(std::string& error) const {
+std::shared_ptr<const core::ByteSource> IosBackup::manifest_source(std::string& error) const {
   if (manifest_key_.size() != 4 + Key::kSize + 8) {
     error = "Manifest.plist ManifestKey is " + std::to_string(manifest_key_.size()) +
             " bytes, not 44: Manifest.db cannot be decrypted";
-    return std::nullopt;
+    return nullptr;
   }
   auto p = reinterpret_cast<const unsigned char*>(manifest_key_.data());
   std::uint32_t protection_class =
@@ -225,20 +235,29 @@ std::optional<core::SecureBuffer> IosBackup::decrypt_manifest(std::string& error
   auto key = keys_->unwrap(protection_class, std::string_view(manifest_key_).substr(4), why);
   if (!key) {
     error = "Manifest.db cannot be decrypted: " + why;
-    return std::nullopt;
+    return nullptr;
   }
-  auto image = read_secure(root_ / "Manifest.db", why);
-  if (!image) {
+  auto source = CbcFileSource::open(root_ / "Manifest.db", *key, why);
+  if (!source) {
     error = "Manifest.db " + why;
-    return std::nullopt;
+    return nullptr;
   }
-  if (!decrypt_cbc(*key, image->bytes())) {
-    error = "Manifest.db is not whole AES blocks (" + std::to_string(image->size()) +
+  if (source->file_size() % 16 != 0) {
+    error = "Manifest.db is not whole AES blocks (" + std::to_string(source->file_size()) +
             " bytes): it is truncated or damaged";
-    return std::nullopt;
+    return nullptr;
   }
-  image->truncate(without_padding(image->bytes()));
-  return image;
+  // The plaintext is the ciphertext's length less the PKCS#7 padding of the last block.
+  if (source->file_size() != 0) {
+    std::array<unsigned char, 16> last{};
+    if (!source->last_block(last)) {
+      error = "Manifest.db cannot be read";
+      return nullptr;
+    }
+    source->limit(without_padding(source->file_size(), last));
+    OPENSSL_cleanse(last.data(), last.size());
+  }
+  return source;
 }
 
 std::optional<core::SecureBuffer> IosBackup::decrypt(std::string_view id, std::string_view blob,
@@ -258,8 +277,8 @@ std::optional<core::SecureBuffer> IosBackup::decrypt(std::string_view id, std::s
   return data;
 }
 
-std::optional<core::SecureBuffer> IosBackup::decrypt(std::string_view id,
-                                                     std::string& error) const {
+std::optional<std::string> IosBackup::encryption_blob(std::string_view id,
+                                                      std::string& error) const {
   if (!keys_) {
     error = "the backup is encrypted and its keys are not available";
     return std::nullopt;
@@ -275,7 +294,27 @@ std::optional<core::SecureBuffer> IosBackup::decrypt(std::string_view id,
     error = "encrypted, and Manifest.db holds no key for it";
     return std::nullopt;
   }
-  return decrypt(id, blob, error);
+  return blob;
+}
+
+std::optional<core::SecureBuffer> IosBackup::decrypt(std::string_view id,
+                                                     std::string& error) const {
+  auto blob = encryption_blob(id, error);
+  if (!blob) return std::nullopt;
+  return decrypt(id, *blob, error);
+}
+
+std::shared_ptr<const core::ByteSource> IosBackup::payload_source(std::string_view id,
+                                                                  std::string_view blob,
+                                                                  std::string& error) const {
+  auto path = payload_path(id);
+  if (!path) {
+    error = "not in the backup";
+    return nullptr;
+  }
+  auto file = file_encryption(blob, error);
+  if (!file) return nullptr;
+  return open_payload(*keys_, *file, *path, error);
 }
 
 bool IosBackup::write_decrypted(
@@ -295,10 +334,15 @@ bool IosBackup::write_decrypted(
   }
   std::string why;
   // iOS 10.2+ encrypts Manifest.db; older backups keep it plain.
-  auto manifest =
-      manifest_key_.empty() ? read_secure(root_ / "Manifest.db", error) : decrypt_manifest(error);
+  std::shared_ptr<const core::ByteSource> manifest;
+  if (manifest_key_.empty()) {
+    manifest = FileSource::open(root_ / "Manifest.db", why);
+    if (!manifest) error = "Manifest.db " + why;
+  } else {
+    manifest = manifest_source(error);
+  }
   if (!manifest) return false;
-  if (!write_private(dest / "Manifest.db", manifest->data(), manifest->size())) {
+  if (!write_private(dest / "Manifest.db", *manifest)) {
     error = "cannot write " + (dest / "Manifest.db").string();
     return false;
   }
@@ -313,14 +357,14 @@ bool IosBackup::write_decrypted(
   bool listed = for_each_file(
       [&](const BackupFile& file, std::string_view blob) {
         if (!ok || file.flags != 1 || !payload_path(file.file_id)) return;
-        auto data = decrypt(file.file_id, blob, why);
+        auto data = payload_source(file.file_id, blob, why);
         if (!data) {
           skipped(file, why);
           return;
         }
         auto dir = dest / file.file_id.substr(0, 2);
         fs::create_directories(dir, ec);
-        if (!write_private(dir / file.file_id, data->data(), data->size())) {
+        if (!write_private(dir / file.file_id, *data)) {
           error = "cannot write " + (dir / file.file_id).string();
           ok = false;
           return;
@@ -389,9 +433,13 @@ std::optional<core::Database> IosBackup::open_database(std::string_view id,
     if (fs::is_regular_file(wal, ec)) note_read(wal);  // open_evidence applies it
     return core::Database::open_evidence(*path, error);
   }
-  auto data = decrypt(id, error);
-  if (!data) return std::nullopt;
-  return core::Database::open_image(std::move(*data), error);
+  // Decrypted page by page as SQLite reads it (a -wal beside an encrypted payload is not
+  // applied, as before: backups hold a database's WAL as a payload of its own).
+  auto blob = encryption_blob(id, error);
+  if (!blob) return std::nullopt;
+  auto source = payload_source(id, *blob, error);
+  if (!source) return std::nullopt;
+  return core::Database::open_source(std::move(source), error);
 }
 
 std::vector<BackupFile> IosBackup::query(const std::string& where,

@@ -52,7 +52,7 @@ class IosBackup {
   /// naming what is missing or damaged.
   [[nodiscard]] std::optional<Keybag> keybag(std::string& error) const;
   enum class Unlock { ok, wrong_key, damaged };
-  /// Unwraps the class keys with the derived key and decrypts Manifest.db into memory.
+  /// Unwraps the class keys with the derived key and opens Manifest.db, decrypted as it is read.
   /// `wrong_key`: no class key unwraps (wrong password); `damaged`: the keybag, ManifestKey or
   /// Manifest.db cannot be used (`error` names it).
   Unlock unlock(const Key& derived, std::string& error);
@@ -71,7 +71,8 @@ class IosBackup {
   /// Reads (and, when encrypted, decrypts) a payload; nullopt with `error` when it is absent or
   /// cannot be read or decrypted.
   [[nodiscard]] std::optional<std::string> read(std::string_view file_id, std::string& error) const;
-  /// Opens a payload as a read-only SQLite database.
+  /// Opens a payload as a read-only SQLite database (an encrypted one is decrypted page by page
+  /// as SQLite reads it, never whole).
   [[nodiscard]] std::optional<core::Database> open_database(std::string_view file_id,
                                                             std::string& error) const;
   /// Reads a top-level file of the backup (Info.plist, Manifest.plist, Status.plist).
@@ -111,7 +112,13 @@ class IosBackup {
   std::optional<core::SecureBuffer> decrypt(std::string_view file_id, std::string_view blob,
                                             std::string& error) const;
   std::optional<core::SecureBuffer> decrypt(std::string_view file_id, std::string& error) const;
-  std::optional<core::SecureBuffer> decrypt_manifest(std::string& error) const;
+  // The MBFile blob of an encrypted backup's file (its key and size).
+  std::optional<std::string> encryption_blob(std::string_view file_id, std::string& error) const;
+  // An encrypted payload (or Manifest.db), decrypted as SQLite reads it.
+  std::shared_ptr<const core::ByteSource> payload_source(std::string_view file_id,
+                                                         std::string_view blob,
+                                                         std::string& error) const;
+  std::shared_ptr<const core::ByteSource> manifest_source(std::string& error) const;
 
   std::filesystem::path root_;
   bool encrypted_ = false;

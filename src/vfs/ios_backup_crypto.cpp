@@ -1,13 +1,19 @@
 #include "vfs/ios_backup_crypto.hpp"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <climits>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "core/hash.hpp"
 #include "core/plist.hpp"
@@ -248,23 +254,291 @@ std::optional<std::size_t> decrypt_payload(const ClassKeys& keys, const FileEncr
   }
   if (file.size) return static_cast<std::size_t>(*file.size);
   // No recorded size: drop a valid PKCS#7 padding.
-  if (data.empty()) return 0;
-  unsigned pad = data.back();
-  if (pad == 0 || pad > 16 || pad > data.size()) return data.size();
-  for (std::size_t i = data.size() - pad; i < data.size(); ++i)
-    if (data[i] != pad) return data.size();
-  return data.size() - pad;
+  return without_pkcs7(data.size(), data.last(std::min<std::size_t>(16, data.size())));
+}
+
+std::uint64_t without_pkcs7(std::uint64_t size, std::span<const unsigned char> last_block) {
+  if (size == 0 || last_block.empty()) return size;
+  unsigned pad = last_block.back();
+  if (pad == 0 || pad > 16 || pad > last_block.size()) return size;
+  for (std::size_t i = last_block.size() - pad; i < last_block.size(); ++i)
+    if (last_block[i] != pad) return size;
+  return size - pad;
 }
 
 std::size_t without_padding(std::span<const unsigned char> image) {
-  if (image.empty() || image.size() % 512 == 0) return image.size();
-  unsigned pad = image.back();
-  if (pad == 0 || pad > 16 || pad > image.size()) return image.size();
-  std::size_t rest = image.size() - pad;
-  if (rest % 512 != 0) return image.size();
-  for (std::size_t i = rest; i < image.size(); ++i)
-    if (image[i] != pad) return image.size();
+  return without_padding(image.size(), image.last(std::min<std::size_t>(16, image.size())));
+}
+
+std::uint64_t without_padding(std::uint64_t size, std::span<const unsigned char> last_block) {
+  if (size == 0 || last_block.empty() || size % 512 == 0) return size;
+  unsigned pad = last_block.back();
+  if (pad == 0 || pad > 16 || pad > last_block.size()) return size;
+  std::uint64_t rest = size - pad;
+  if (rest % 512 != 0) return size;
+  for (std::size_t i = last_block.size() - pad; i < last_block.size(); ++i)
+    if (last_block[i] != pad) return size;
   return rest;
+}
+
+namespace {
+
+// A regular file opened read-only, with its length; false with `error` when it cannot be.
+bool open_regular(const std::filesystem::path& path, int& fd, std::uint64_t& size,
+                  std::string& error) {
+  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    error = "cannot be read";
+    return false;
+  }
+  size = static_cast<std::uint64_t>(st.st_size);
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<FileSource> FileSource::open(const std::filesystem::path& path,
+                                             std::string& error) {
+  int fd = -1;
+  std::uint64_t size = 0;
+  if (!open_regular(path, fd, size, error)) return nullptr;
+  return std::shared_ptr<FileSource>(new FileSource(fd, size));
+}
+
+FileSource::~FileSource() { ::close(fd_); }
+
+bool FileSource::pread_exact(std::uint64_t offset, unsigned char* a, std::size_t a_size,
+                             unsigned char* b, std::size_t b_size) const {
+  std::array<iovec, 2> parts{iovec{a, a_size}, iovec{b, b_size}};
+  std::size_t first = 0;
+  while (first < parts.size()) {
+    if (parts[first].iov_len == 0) {
+      ++first;
+      continue;
+    }
+    ssize_t n = ::preadv(fd_, &parts[first], static_cast<int>(parts.size() - first),
+                         static_cast<off_t>(offset));
+    if (n <= 0) return false;  // an error, or the file shrank
+    offset += static_cast<std::uint64_t>(n);
+    for (auto got = static_cast<std::size_t>(n); got != 0 && first < parts.size();) {
+      std::size_t take = std::min(got, parts[first].iov_len);
+      parts[first].iov_base = static_cast<unsigned char*>(parts[first].iov_base) + take;
+      parts[first].iov_len -= take;
+      got -= take;
+      if (parts[first].iov_len == 0) ++first;
+    }
+  }
+  return true;
+}
+
+bool FileSource::read(std::uint64_t offset, std::span<unsigned char> out) const {
+  if (offset > size_ || out.size() > size_ - offset) return false;
+  return pread_exact(offset, out.data(), out.size(), nullptr, 0);
+}
+
+void CbcFileSource::CtxFree::operator()(evp_cipher_ctx_st* ctx) const {
+  EVP_CIPHER_CTX_free(ctx);  // wipes the key schedule
+}
+
+std::shared_ptr<CbcFileSource> CbcFileSource::open(const std::filesystem::path& path,
+                                                   const Key& key, std::string& error) {
+  // Fetched once: an implicit fetch (EVP_aes_256_cbc()) on every read would cost a lookup and
+  // a lock each time.
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  Ctx keyed(EVP_CIPHER_CTX_new());
+  if (cipher == nullptr || !keyed ||
+      EVP_DecryptInit_ex(keyed.get(), cipher, nullptr, key.data(), nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(keyed.get(), 0) != 1) {
+    error = "cannot be decrypted (OpenSSL has no AES-256-CBC)";
+    return nullptr;
+  }
+  int fd = -1;
+  std::uint64_t size = 0;
+  if (!open_regular(path, fd, size, error)) return nullptr;
+  return std::shared_ptr<CbcFileSource>(new CbcFileSource(fd, size, std::move(keyed)));
+}
+
+// Shared by the threads reading one source, under its mutex (held only to take or give back).
+struct CbcFileSource::State {
+  std::mutex mutex;
+  // Keyed contexts not in use: a read takes one (or copies keyed_ when there is none) and gives
+  // it back, so concurrent reads never share one and a read costs no allocation or key schedule.
+  std::vector<Ctx> contexts;
+  // The last ciphertext block of recent reads, by block index (direct-mapped): the IV of a read
+  // that starts where an earlier one ended (SQLite reading the next page). Then the read is one
+  // aligned pread of its own blocks; otherwise the block before is read with them (one preadv
+  // across a page boundary of the page cache, which costs more). Ciphertext only: not secret.
+  static constexpr std::size_t kIvs = 512;
+  struct Iv {
+    std::uint64_t block = UINT64_MAX;
+    std::array<unsigned char, 16> bytes{};
+  };
+  std::array<Iv, kIvs> ivs{};
+  // Read-ahead: when a read starts where the previous one ended (a scan), the next kWindow bytes
+  // of ciphertext are read at once, and the reads that fall in them are decrypted from there:
+  // one system call instead of one per page. Ciphertext only: not secret.
+  static constexpr std::size_t kWindow = std::size_t{64} << 10;
+  std::vector<unsigned char> window;
+  std::uint64_t window_at = 0;           // file offset of window[0]
+  std::uint64_t next_read = UINT64_MAX;  // where the previous read ended
+};
+
+void CbcFileSource::StateFree::operator()(State* state) const { delete state; }
+
+CbcFileSource::CbcFileSource(int fd, std::uint64_t file_size, Ctx keyed)
+    : FileSource(fd, file_size), keyed_(std::move(keyed)), state_(new State) {}
+
+bool CbcFileSource::decrypt_blocks(std::uint64_t offset, unsigned char* out, std::size_t n) const {
+  State& state = *state_;
+  // The ciphertext block before the first one is its IV (the zero IV for the first block).
+  std::array<unsigned char, 16> iv{};
+  bool have_iv = offset == 0;
+  std::uint64_t iv_block = offset / 16 - 1;
+  Ctx ctx;
+  {
+    std::lock_guard lock(state.mutex);
+    bool sequential = offset == state.next_read;
+    state.next_read = offset + n;
+    std::uint64_t from = offset == 0 ? 0 : offset - 16;  // the IV block, then the blocks
+    auto in_window = [&] {
+      return from >= state.window_at && offset + n <= state.window_at + state.window.size();
+    };
+    if (!in_window() && sequential && n <= State::kWindow / 2) {
+      state.window.resize(
+          static_cast<std::size_t>(std::min<std::uint64_t>(State::kWindow, file_size() - from)));
+      state.window_at = from;
+      if (!pread_exact(from, state.window.data(), state.window.size(), nullptr, 0)) {
+        state.window.clear();
+        return false;
+      }
+    }
+    if (in_window()) {
+      // Decrypted from the window straight into `out`, under the lock (the window is shared).
+      if (!state.contexts.empty()) {
+        ctx = std::move(state.contexts.back());
+        state.contexts.pop_back();
+      } else {
+        ctx.reset(EVP_CIPHER_CTX_new());
+        if (!ctx || EVP_CIPHER_CTX_copy(ctx.get(), keyed_.get()) != 1) return false;
+      }
+      const unsigned char* in = state.window.data() + (offset - state.window_at);
+      bool ok = EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, nullptr,
+                                   offset == 0 ? iv.data() : in - 16) == 1;
+      int done = 0;
+      ok = ok && EVP_DecryptUpdate(ctx.get(), out, &done, in, static_cast<int>(n)) == 1 &&
+           done == static_cast<int>(n);
+      if (ok) state.contexts.push_back(std::move(ctx));
+      return ok;
+    }
+    if (!state.contexts.empty()) {
+      ctx = std::move(state.contexts.back());
+      state.contexts.pop_back();
+    }
+    if (!have_iv) {
+      const State::Iv& cached = state.ivs[iv_block % State::kIvs];
+      if (cached.block == iv_block) {
+        iv = cached.bytes;
+        have_iv = true;
+      }
+    }
+  }
+  if (!ctx) {
+    ctx.reset(EVP_CIPHER_CTX_new());
+    if (!ctx || EVP_CIPHER_CTX_copy(ctx.get(), keyed_.get()) != 1) return false;
+  }
+  if (!pread_exact(have_iv ? offset : offset - 16, iv.data(), have_iv ? 0 : 16, out, n))
+    return false;
+  // This read's last ciphertext block: the IV of a read that starts where it ends.
+  State::Iv tail;
+  tail.block = (offset + n) / 16 - 1;
+  std::copy_n(out + n - 16, 16, tail.bytes.data());
+  // A new IV, the same key schedule; in place (OpenSSL allows out == in), in pieces that fit an
+  // int.
+  bool ok = EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, nullptr, iv.data()) == 1;
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  for (std::size_t at = 0; ok && at < n; at += kPiece) {
+    int piece = static_cast<int>(std::min(kPiece, n - at)), done = 0;
+    ok = EVP_DecryptUpdate(ctx.get(), out + at, &done, out + at, piece) == 1 && done == piece;
+  }
+  std::lock_guard lock(state.mutex);
+  if (ok) state.contexts.push_back(std::move(ctx));
+  state.ivs[tail.block % State::kIvs] = tail;
+  return ok;
+}
+
+bool CbcFileSource::read(std::uint64_t offset, std::span<unsigned char> out) const {
+  if (out.empty()) return true;
+  if (file_size() % 16 != 0 || offset > size() || out.size() > size() - offset) return false;
+  // Whole blocks (SQLite's pages): the ciphertext is read straight into the caller's buffer and
+  // decrypted there; no other copy of the plaintext exists.
+  if (offset % 16 == 0 && out.size() % 16 == 0)
+    return decrypt_blocks(offset, out.data(), out.size());
+  // Otherwise the blocks covering the range, through a small scratch buffer wiped afterwards.
+  constexpr std::size_t kChunk = 4096;
+  std::array<unsigned char, kChunk> scratch;
+  std::uint64_t end = offset + out.size();
+  std::uint64_t end_block = (end + 15) & ~std::uint64_t{15};  // <= file_size(): whole blocks
+  bool ok = true;
+  for (std::uint64_t at = offset & ~std::uint64_t{15}; ok && at < end_block;) {
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, end_block - at));
+    ok = decrypt_blocks(at, scratch.data(), n);
+    if (ok) {
+      std::uint64_t from = std::max(at, offset), to = std::min(at + n, end);
+      std::copy_n(scratch.data() + (from - at), to - from, out.data() + (from - offset));
+    }
+    at += n;
+  }
+  OPENSSL_cleanse(scratch.data(), scratch.size());
+  return ok;
+}
+
+bool CbcFileSource::last_block(std::array<unsigned char, 16>& out) const {
+  // Not through read(): limit() may have cut size() before the last block.
+  if (file_size() < 16 || file_size() % 16 != 0) return false;
+  return decrypt_blocks(file_size() - 16, out.data(), out.size());
+}
+
+std::shared_ptr<const core::ByteSource> open_payload(const ClassKeys& keys,
+                                                     const FileEncryption& file,
+                                                     const std::filesystem::path& path,
+                                                     std::string& error) {
+  if (!file.has_key) return FileSource::open(path, error);  // a plain payload
+  std::error_code ec;
+  std::uint64_t cipher_size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    error = "cannot be read";
+    return nullptr;
+  }
+  if (cipher_size % 16 != 0) {
+    error = "the encrypted payload is not whole AES blocks (" + std::to_string(cipher_size) +
+            " bytes: truncated or damaged)";
+    return nullptr;
+  }
+  if (file.size && (*file.size < 0 || static_cast<std::uint64_t>(*file.size) > cipher_size)) {
+    error = "the encrypted payload (" + std::to_string(cipher_size) +
+            " bytes) is shorter than its recorded size " + std::to_string(*file.size) +
+            " (truncated)";
+    return nullptr;
+  }
+  auto key = keys.unwrap(file.protection_class, file.wrapped_key, error);
+  if (!key) return nullptr;
+  auto source = CbcFileSource::open(path, *key, error);
+  if (!source) return nullptr;
+  if (file.size) {
+    source->limit(static_cast<std::uint64_t>(*file.size));
+  } else if (cipher_size != 0) {
+    // No recorded size: drop a valid PKCS#7 padding.
+    std::array<unsigned char, 16> last{};
+    if (!source->last_block(last)) {
+      error = "cannot be read";
+      return nullptr;
+    }
+    source->limit(without_pkcs7(cipher_size, last));
+    OPENSSL_cleanse(last.data(), last.size());
+  }
+  return source;
 }
 
 }  // namespace vigil::vfs

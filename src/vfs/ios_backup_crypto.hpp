@@ -3,12 +3,16 @@
 // (SALT/ITER); the result unwraps (RFC 3394) the keybag's class keys, which unwrap Manifest.db's
 // key and each file's key (from its MBFile blob); files are AES-256-CBC with a zero IV, padded,
 // and cut to the size Manifest.db records. Keys are wiped after use; plaintext is only produced
-// in memory, by the caller's buffer.
+// in memory, by the caller's buffer. A database is not decrypted whole: CbcFileSource decrypts
+// the blocks SQLite reads, when it reads them (CBC decryption is random-access: plaintext block
+// i = AES-decrypt(C_i) XOR C_{i-1}, with the zero IV as C_{-1}).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,7 +20,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/sqlite.hpp"
 #include "vfs/ios_keybag.hpp"
+
+struct evp_cipher_ctx_st;  // OpenSSL's EVP_CIPHER_CTX
 
 namespace vigil::vfs {
 
@@ -89,5 +96,75 @@ std::optional<std::size_t> decrypt_payload(const ClassKeys& keys, const FileEncr
 /// The length of a decrypted SQLite image without the PKCS#7 padding of its last block: a
 /// database is whole pages (multiples of 512), so the padding is unambiguous.
 std::size_t without_padding(std::span<const unsigned char> image);
+/// The same from the image's length and its last 16 bytes (or all of it, when shorter).
+std::uint64_t without_padding(std::uint64_t size, std::span<const unsigned char> last_block);
+/// A plaintext `size` bytes long whose last 16 bytes are `last_block`, without a valid PKCS#7
+/// padding (the length unchanged when the padding is not valid).
+std::uint64_t without_pkcs7(std::uint64_t size, std::span<const unsigned char> last_block);
+
+/// A file read in place (pread) as the bytes of a SQLite database.
+class FileSource : public core::ByteSource {
+ public:
+  /// nullptr with `error` ("cannot be read") when the file cannot be opened.
+  static std::shared_ptr<FileSource> open(const std::filesystem::path& path, std::string& error);
+  ~FileSource() override;
+  [[nodiscard]] std::uint64_t size() const override { return size_; }
+  bool read(std::uint64_t offset, std::span<unsigned char> out) const override;
+  /// The length of the file itself.
+  [[nodiscard]] std::uint64_t file_size() const { return file_size_; }
+  /// Cuts what is read to its first `size` bytes (at most file_size()).
+  void limit(std::uint64_t size) { size_ = std::min(size, file_size_); }
+
+ protected:
+  FileSource(int fd, std::uint64_t file_size) : fd_(fd), file_size_(file_size), size_(file_size) {}
+  /// Reads exactly `n` bytes at `offset` (into one or two buffers, one system call).
+  bool pread_exact(std::uint64_t offset, unsigned char* a, std::size_t a_size, unsigned char* b,
+                   std::size_t b_size) const;
+
+ private:
+  int fd_;
+  std::uint64_t file_size_;
+  std::uint64_t size_;
+};
+
+/// A file encrypted with AES-256-CBC and a zero IV, decrypted as it is read: read(offset, n)
+/// reads the ciphertext blocks covering [offset - 16, offset + n) and decrypts only those, with
+/// the block before as IV (OpenSSL's EVP AES-256-CBC, no padding). Plaintext that is not the
+/// caller's output buffer is wiped. The key lives only in OpenSSL cipher contexts (its key
+/// schedule, wiped when they are freed with the source): one per concurrent reader, reused.
+/// Reads need whole blocks: callers check file_size() % 16 first.
+class CbcFileSource final : public FileSource {
+ public:
+  /// nullptr with `error` when the file cannot be read or OpenSSL has no AES-256-CBC.
+  static std::shared_ptr<CbcFileSource> open(const std::filesystem::path& path, const Key& key,
+                                             std::string& error);
+  bool read(std::uint64_t offset, std::span<unsigned char> out) const override;
+  /// Decrypts the file's last block (before any limit()): its padding; false when unreadable.
+  bool last_block(std::array<unsigned char, 16>& out) const;
+
+ private:
+  struct CtxFree {
+    void operator()(evp_cipher_ctx_st* ctx) const;
+  };
+  using Ctx = std::unique_ptr<evp_cipher_ctx_st, CtxFree>;
+  struct State;  // reusable cipher contexts and recently read IV blocks (ios_backup_crypto.cpp)
+  struct StateFree {
+    void operator()(State* state) const;
+  };
+  CbcFileSource(int fd, std::uint64_t file_size, Ctx keyed);
+  // Decrypts the whole blocks [offset, offset + n) of the file into `out` (n % 16 == 0).
+  bool decrypt_blocks(std::uint64_t offset, unsigned char* out, std::size_t n) const;
+  Ctx keyed_;  // initialised with the key, never used directly: the state's contexts copy it
+  std::unique_ptr<State, StateFree> state_;
+};
+
+/// A payload opened for reading in place, as decrypt_payload would decrypt it: a CbcFileSource
+/// cut to its recorded size (or without its PKCS#7 padding when no size is recorded), or the
+/// file itself when Manifest.db records no key; nullptr with `error` (the same messages as
+/// decrypt_payload: not whole blocks, shorter than its size, key not unwrappable…).
+std::shared_ptr<const core::ByteSource> open_payload(const ClassKeys& keys,
+                                                     const FileEncryption& file,
+                                                     const std::filesystem::path& path,
+                                                     std::string& error);
 
 }  // namespace vigil::vfs

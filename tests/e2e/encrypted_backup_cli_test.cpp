@@ -254,12 +254,15 @@ TEST(EncryptedBackupCli, NoDecryptedByteReachesTheDisk) {
   }
   ASSERT_GE(markers.size(), 10u);
   auto out = home.path() / "out";
+  auto before = vigil::test::evidence_state(sample("fastkdf"));
   setenv("TMPDIR", tmp.c_str(), 1);
   auto run = run_vigil("check-backup " + test_iocs() + " " + password_file(home) + " -o " +
                            quote(out) + " " + quote(sample("fastkdf")) + " </dev/null",
                        home.path(), true);
   unsetenv("TMPDIR");
   ASSERT_EQ(run.status, 0) << run.out;
+  // Databases are read through the read-only VFS: no -journal, -wal or -shm beside them.
+  EXPECT_EQ(vigil::test::evidence_state(sample("fastkdf")), before);
   EXPECT_GE(modules_of(out)["sms"]["records"], 1) << "the payloads were read";
   for (const auto& marker : markers) {
     EXPECT_EQ(holding(out, marker), std::vector<std::string>{});
