@@ -259,9 +259,8 @@ bool HtmlReportWriter::add_timeline_jsonl(const fs::path& jsonl) {
         obj["timestamp_desc"].get_string().get(kind) ||
         obj["data_type"].get_string().get(data_type) || obj["module"].get_string().get(name))
       continue;
-    // The views point into the parser's buffer: copied before the next field is read.
-    std::string text(message), kind_text(kind), name_text(name);
-    event(when, data_type.substr(data_type.rfind(':') + 1), name_text, kind_text, text);
+    // The views stay valid until the next line is parsed.
+    event(when, data_type.substr(data_type.rfind(':') + 1), name, kind, message);
   }
   return true;
 }

@@ -387,38 +387,41 @@ std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::p
   };
   BatchQueue csv_batches(2), jsonl_batches(2), also_batches(2);
   bool csv_ok = true, jsonl_ok = true;
-  std::thread csv_writer([&] {
-    BufferedFile csv;
-    csv_ok = csv.open(csv_path);
-    csv.buffer() += "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n";
+  // Each output drains its own queue on its own thread.
+  auto drain = [&](BatchQueue& queue, const auto& visit) {
     Batch batch;
-    while (csv_batches.pop(batch))
-      for_each_event(*batch, [&](const EventView& e, const TimelineRun& run) {
-        append_csv_line(csv.buffer(), e, run);
-        csv.maybe_flush();
-      });
-    csv_ok = csv.close() && csv_ok;
+    while (queue.pop(batch)) for_each_event(*batch, visit);
+  };
+  auto write_lines = [&](BatchQueue& queue, const fs::path& path, std::string_view header,
+                         const auto& append_line, bool& ok) {
+    BufferedFile file;
+    ok = file.open(path);
+    file.buffer() += header;
+    drain(queue, [&](const EventView& e, const TimelineRun& run) {
+      append_line(file.buffer(), e, run);
+      file.maybe_flush();
+    });
+    ok = file.close() && ok;
+  };
+  std::thread csv_writer([&] {
+    write_lines(csv_batches, csv_path, "\"UTC Timestamp\",\"Plugin\",\"Event\",\"Description\"\r\n",
+                append_csv_line, csv_ok);
   });
   std::thread jsonl_writer([&] {
-    BufferedFile jsonl;
-    jsonl_ok = jsonl.open(jsonl_path);
     std::string scratch;
-    Batch batch;
-    while (jsonl_batches.pop(batch))
-      for_each_event(*batch, [&](const EventView& e, const TimelineRun& run) {
-        append_jsonl_line(jsonl.buffer(), e, run, scratch);
-        jsonl.maybe_flush();
-      });
-    jsonl_ok = jsonl.close() && jsonl_ok;
+    write_lines(
+        jsonl_batches, jsonl_path, "",
+        [&](std::string& out, const EventView& e, const TimelineRun& run) {
+          append_jsonl_line(out, e, run, scratch);
+        },
+        jsonl_ok);
   });
   std::thread also_writer;
   if (also != nullptr)
     also_writer = std::thread([&] {
-      Batch batch;
-      while (also_batches.pop(batch))
-        for_each_event(*batch, [&](const EventView& e, const TimelineRun& run) {
-          also->event(e.when, run.slug, run.name, e.event, e.data);
-        });
+      drain(also_batches, [&](const EventView& e, const TimelineRun& run) {
+        also->event(e.when, run.slug, run.name, e.event, e.data);
+      });
     });
   std::string batch;
   auto hand_over = [&] {

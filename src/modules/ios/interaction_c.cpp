@@ -327,7 +327,6 @@ void run(ModuleContext& ctx) {
   // A field no column fills (domain_display_name) is the last cell, always null.
   std::vector<Cell> cells(names.size() + 1);
   const std::size_t absent = names.size();
-  const Party parties[] = {sender, recipient_party, domain_party};
 
   while (row->step()) {
     std::optional<core::Micros> times[std::size(kDateFields)];
@@ -388,9 +387,9 @@ void run(ModuleContext& ctx) {
       for (std::size_t k = kColumns; k < names.size(); ++k) cells[k].set_null();
 
     // Timeline.
-    auto from = describe_party(cells, parties[0]);
-    auto to = describe_party(cells, parties[1]);
-    if (!to) to = describe_party(cells, parties[2]);
+    auto from = describe_party(cells, sender);
+    auto to = describe_party(cells, recipient_party);
+    if (!to) to = describe_party(cells, domain_party);
     const std::string dir = direction.kind == Cell::Kind::string ? direction.text : "";
     std::string data = "[" + bundle.py_str() + "]";
     if (auto account = cells[account_at].truthy()) data += " " + *account;
