@@ -22,11 +22,9 @@ using nlohmann::json;
 using vigil::test::run_vigil;
 using vigil::test::TempDir;
 
-fs::path sample(const std::string& kind) {
-  return vigil::test::shared_dir() / ("corpus/ios-encrypted-generated/mvt-ios_backup-" + kind);
-}
+fs::path sample(const std::string& kind) { return vigil::test::encrypted_sample(kind); }
 json oracle(const std::string& kind) {
-  return json::parse(vigil::test::read_file(sample(kind).string() + ".oracle.json"));
+  return json::parse(vigil::test::encrypted_sample_oracle(kind));
 }
 fs::path plain_backup() { return vigil::test::shared_dir() / "corpus/mvt-tests/ios_backup"; }
 std::string test_iocs() {

@@ -22,6 +22,14 @@ std::filesystem::path shared_dir() {
 
 bool have_shared() { return std::filesystem::is_directory(shared_dir() / "iocs"); }
 
+std::filesystem::path encrypted_sample(const std::string& kind) {
+  return shared_dir() / ("corpus/ios-encrypted-generated/mvt-ios_backup-" + kind);
+}
+
+std::string encrypted_sample_oracle(const std::string& kind) {
+  return read_file(encrypted_sample(kind).string() + ".oracle.json");
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());

@@ -14,6 +14,10 @@ std::filesystem::path source_dir();
 /// ../shared beside the checkout: the large corpus and the IOC feeds (read-only).
 std::filesystem::path shared_dir();
 bool have_shared();
+/// An encrypted backup of ../shared/corpus/ios-encrypted-generated ("fastkdf", "realkdf"…), and
+/// the JSON text of its oracle (password, derived key, SHA-256 of every decrypted file).
+std::filesystem::path encrypted_sample(const std::string& kind);
+std::string encrypted_sample_oracle(const std::string& kind);
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 

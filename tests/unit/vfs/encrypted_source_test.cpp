@@ -24,14 +24,8 @@ using vigil::vfs::ClassKeys;
 using vigil::vfs::IosBackup;
 using vigil::vfs::Key;
 
-fs::path sample() {
-  return vigil::test::shared_dir() / "corpus/ios-encrypted-generated/mvt-ios_backup-fastkdf";
-}
-json oracle() {
-  return json::parse(
-      vigil::test::read_file(vigil::test::shared_dir() / "corpus/ios-encrypted-generated/"
-                                                         "mvt-ios_backup-fastkdf.oracle.json"));
-}
+fs::path sample() { return vigil::test::encrypted_sample("fastkdf"); }
+json oracle() { return json::parse(vigil::test::encrypted_sample_oracle("fastkdf")); }
 fs::path payload(const fs::path& backup, const std::string& id) {
   return backup / id.substr(0, 2) / id;
 }

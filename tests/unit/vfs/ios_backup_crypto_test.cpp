@@ -20,10 +20,8 @@ using vigil::vfs::IosBackup;
 using vigil::vfs::Key;
 using vigil::vfs::Keybag;
 
-fs::path samples() { return vigil::test::shared_dir() / "corpus/ios-encrypted-generated"; }
-json oracle(const std::string& name) {
-  return json::parse(vigil::test::read_file(samples() / (name + ".oracle.json")));
-}
+fs::path fastkdf() { return vigil::test::encrypted_sample("fastkdf"); }
+json fastkdf_oracle() { return json::parse(vigil::test::encrypted_sample_oracle("fastkdf")); }
 
 std::string keybag_bytes(const fs::path& backup) {
   std::string error;
@@ -41,9 +39,9 @@ std::string unhex(const std::string& hex) {
 
 TEST(IosKeybag, ParsesTheSampleKeybag) {
   VIGIL_REQUIRE_SHARED();
-  json o = oracle("mvt-ios_backup-fastkdf");
+  json o = fastkdf_oracle();
   std::string error;
-  auto bag = Keybag::parse(keybag_bytes(samples() / "mvt-ios_backup-fastkdf"), error);
+  auto bag = Keybag::parse(keybag_bytes(fastkdf()), error);
   ASSERT_TRUE(bag) << error;
   EXPECT_EQ(bag->version, o["keybag_version"].get<std::uint32_t>());
   EXPECT_EQ(bag->type, 1u);
@@ -59,7 +57,7 @@ TEST(IosKeybag, ParsesTheSampleKeybag) {
 
 TEST(IosKeybag, EveryTruncationIsRejectedOrParsedWithoutOverread) {
   VIGIL_REQUIRE_SHARED();
-  std::string bytes = keybag_bytes(samples() / "mvt-ios_backup-fastkdf");
+  std::string bytes = keybag_bytes(fastkdf());
   std::string error;
   auto cut = Keybag::parse(bytes.substr(0, 100), error);
   EXPECT_FALSE(cut);
@@ -79,9 +77,9 @@ TEST(IosKeybag, EveryTruncationIsRejectedOrParsedWithoutOverread) {
 
 TEST(IosBackupCrypto, FastKdfDerivesTheOracleKeyAndClassKeys) {
   VIGIL_REQUIRE_SHARED();
-  json o = oracle("mvt-ios_backup-fastkdf");
+  json o = fastkdf_oracle();
   std::string error;
-  auto bag = Keybag::parse(keybag_bytes(samples() / "mvt-ios_backup-fastkdf"), error);
+  auto bag = Keybag::parse(keybag_bytes(fastkdf()), error);
   ASSERT_TRUE(bag) << error;
   std::vector<double> seen;
   auto key = vigil::vfs::derive_key(
@@ -94,8 +92,8 @@ TEST(IosBackupCrypto, FastKdfDerivesTheOracleKeyAndClassKeys) {
   ASSERT_TRUE(classes);
   // Each class key is the KEK that wrapped the class's WPKY: re-derive through the Manifest key.
   std::string plist_error;
-  auto manifest = vigil::core::Plist::parse(
-      vigil::test::read_file(samples() / "mvt-ios_backup-fastkdf/Manifest.plist"), plist_error);
+  auto manifest =
+      vigil::core::Plist::parse(vigil::test::read_file(fastkdf() / "Manifest.plist"), plist_error);
   std::string manifest_key = manifest->root()["ManifestKey"].data().value_or("");
   ASSERT_EQ(manifest_key.size(), 44u);
   auto mkey = classes->unwrap(4, std::string_view(manifest_key).substr(4), error);
@@ -110,7 +108,7 @@ TEST(IosBackupCrypto, FastKdfDerivesTheOracleKeyAndClassKeys) {
 TEST(IosBackupCrypto, WrongPasswordUnlocksNothing) {
   VIGIL_REQUIRE_SHARED();
   std::string error;
-  auto bag = Keybag::parse(keybag_bytes(samples() / "mvt-ios_backup-fastkdf"), error);
+  auto bag = Keybag::parse(keybag_bytes(fastkdf()), error);
   ASSERT_TRUE(bag);
   auto key = vigil::vfs::derive_key("vigil-test", *bag, nullptr, error);
   ASSERT_TRUE(key);
@@ -138,8 +136,8 @@ std::optional<IosBackup> unlocked(const fs::path& path, const std::string& key_h
 
 TEST(IosBackupCrypto, EveryPayloadDecryptsToTheOracleHash) {
   VIGIL_REQUIRE_SHARED();
-  json o = oracle("mvt-ios_backup-fastkdf");
-  auto backup = unlocked(samples() / "mvt-ios_backup-fastkdf", o["derived_key"]);
+  json o = fastkdf_oracle();
+  auto backup = unlocked(fastkdf(), o["derived_key"]);
   ASSERT_TRUE(backup);
   EXPECT_EQ(backup->find_path("Library/SMS/sms.db").size(), 1u) << "Manifest.db decrypted";
   std::size_t checked = 0;
@@ -160,8 +158,8 @@ TEST(IosBackupCrypto, EveryPayloadDecryptsToTheOracleHash) {
 
 TEST(IosBackupCrypto, DamagedFileKeyAndCiphertextAreNamedErrors) {
   VIGIL_REQUIRE_SHARED();
-  json o = oracle("mvt-ios_backup-fastkdf");
-  auto backup = unlocked(samples() / "mvt-ios_backup-fastkdf", o["derived_key"]);
+  json o = fastkdf_oracle();
+  auto backup = unlocked(fastkdf(), o["derived_key"]);
   ASSERT_TRUE(backup);
   std::string blob, error;
   ASSERT_TRUE(backup->for_each_file(
@@ -174,9 +172,8 @@ TEST(IosBackupCrypto, DamagedFileKeyAndCiphertextAreNamedErrors) {
   EXPECT_TRUE(file->has_key);
   EXPECT_EQ(file->protection_class, 4u);
   EXPECT_EQ(file->size, 28672);
-  std::string cipher = vigil::test::read_file(samples() /
-                                              "mvt-ios_backup-fastkdf/3d/"
-                                              "3d0d7e5fb2ce288813306e4d4636395e047a3d28");
+  std::string cipher =
+      vigil::test::read_file(fastkdf() / "3d/3d0d7e5fb2ce288813306e4d4636395e047a3d28");
   std::string error_key;
   auto damaged = *file;
   damaged.wrapped_key[7] = static_cast<char>(damaged.wrapped_key[7] ^ 1);
@@ -184,7 +181,7 @@ TEST(IosBackupCrypto, DamagedFileKeyAndCiphertextAreNamedErrors) {
   auto span = std::span(reinterpret_cast<unsigned char*>(work.data()), work.size());
   auto classes = [&] {
     std::string e;
-    auto bag = Keybag::parse(keybag_bytes(samples() / "mvt-ios_backup-fastkdf"), e);
+    auto bag = Keybag::parse(keybag_bytes(fastkdf()), e);
     return ClassKeys::unlock(*bag, *Key::from_hex(o["derived_key"].get<std::string>()));
   }();
   ASSERT_TRUE(classes);
