@@ -315,7 +315,7 @@ void Timeline::write_run(TimelineRun& run) {
   }
   fs::path path = spill_dir_ / (".timeline-" + std::to_string(number) + ".tmp");
   BufferedFile out;
-  bool ok = out.open(path);
+  bool ok = out.open(path, BufferedFile::Cache::keep);
   for (std::uint32_t offset : run.order) {
     Header h{};
     std::memcpy(&h, run.bytes.data() + offset, kHeader);
@@ -352,7 +352,7 @@ void Timeline::limit_runs() {
     }
     fs::path path = spill_dir_ / (".timeline-" + std::to_string(spilled_++) + ".tmp");
     BufferedFile out;
-    bool ok = out.open(path);
+    bool ok = out.open(path, BufferedFile::Cache::keep);
     ok = merge_runs(group,
                     [&](const EventView& e, const TimelineRun&) {
                       append_packed(out.buffer(), e);

@@ -1,6 +1,12 @@
 #include "report/writers.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "core/json_out.hpp"
@@ -17,25 +23,85 @@ std::string dump(const Json& value, int indent) {
 
 BufferedFile::~BufferedFile() { close(); }
 
-bool BufferedFile::open(const fs::path& path) {
-  file_ = std::fopen(path.c_str(), "wb");
-  failed_ = file_ == nullptr;
+void BufferedFile::FreeAligned::operator()(char* p) const { std::free(p); }
+
+bool BufferedFile::open(const fs::path& path, Cache cache) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  direct_ = false;
+  if (cache == Cache::bypass) {
+    if (!aligned_) aligned_.reset(static_cast<char*>(std::aligned_alloc(kDirectAlign, kFlushBytes)));
+    if (aligned_) fd_ = ::open(path.c_str(), kFlags | O_DIRECT, 0666);
+    direct_ = fd_ >= 0;
+  }
+  if (fd_ < 0) fd_ = ::open(path.c_str(), kFlags, 0666);
+  failed_ = fd_ < 0;
   return !failed_;
 }
 
+bool BufferedFile::write_all(const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t written = ::write(fd_, data, size);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    data += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return true;
+}
+
+void BufferedFile::stop_direct() {
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) failed_ = true;
+  direct_ = false;
+}
+
+// Writes the first `size` bytes of buffer_ (whole blocks) through the aligned buffer. A file
+// system that takes O_DIRECT at open but not these writes (EINVAL) gets them the ordinary way.
+bool BufferedFile::write_direct(std::size_t size) {
+  for (std::size_t done = 0; done < size;) {
+    const std::size_t n = std::min(size - done, kFlushBytes);
+    std::memcpy(aligned_.get(), buffer_.data() + done, n);
+    const ssize_t written = ::write(fd_, aligned_.get(), n);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0 && errno == EINVAL) {
+      stop_direct();
+      return write_all(buffer_.data() + done, size - done);
+    }
+    // A short write leaves the offset unaligned: the rest goes the ordinary way.
+    if (written <= 0) return false;
+    done += static_cast<std::size_t>(written);
+    if (static_cast<std::size_t>(written) != n) {
+      stop_direct();
+      return write_all(buffer_.data() + done, size - done);
+    }
+  }
+  return true;
+}
+
 void BufferedFile::flush() {
-  if (file_ != nullptr && !buffer_.empty() &&
-      std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
-    failed_ = true;
-  buffer_.clear();
+  if (fd_ < 0 || buffer_.empty()) {
+    buffer_.clear();
+    return;
+  }
+  if (!direct_) {
+    failed_ = !write_all(buffer_.data(), buffer_.size()) || failed_;
+    buffer_.clear();
+    return;
+  }
+  // Whole blocks now; the partial block stays at the front of the buffer for the next flush.
+  const std::size_t blocks = buffer_.size() & ~(kDirectAlign - 1);
+  failed_ = !write_direct(blocks) || failed_;
+  buffer_.erase(0, blocks);
 }
 
 bool BufferedFile::close() {
+  if (fd_ < 0) return !failed_;
   flush();
-  if (file_ != nullptr) {
-    failed_ = std::fclose(file_) != 0 || failed_;
-    file_ = nullptr;
-  }
+  if (direct_ && !buffer_.empty()) stop_direct();
+  if (!buffer_.empty()) failed_ = !write_all(buffer_.data(), buffer_.size()) || failed_;
+  buffer_.clear();
+  failed_ = ::close(fd_) != 0 || failed_;
+  fd_ = -1;
   return !failed_;
 }
 

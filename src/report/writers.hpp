@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,15 +18,23 @@ namespace vigil::report {
 inline constexpr const char* kOutputSchemaVersion = "1.1";
 
 /// An output file written through a large buffer: append to buffer(), then call maybe_flush().
+///
+/// Output files are written once and not read back by the check, so by default they bypass the
+/// page cache (O_DIRECT, whole aligned blocks; the tail is written normally at close). Putting
+/// gigabytes of output through the page cache costs more CPU than producing it, and that cost
+/// varies tenfold between runs on virtual machines (docs/performance.md). Where the file system
+/// refuses O_DIRECT, the file is written the ordinary way.
 class BufferedFile {
  public:
+  enum class Cache { bypass, keep };
   BufferedFile() = default;
   ~BufferedFile();
   BufferedFile(const BufferedFile&) = delete;
   BufferedFile& operator=(const BufferedFile&) = delete;
   /// Creates or truncates the file; false when it cannot be (what is appended is then dropped).
-  bool open(const std::filesystem::path& path);
-  [[nodiscard]] bool is_open() const { return file_ != nullptr; }
+  /// Cache::keep for files that are read back soon (the timeline's spilled runs).
+  bool open(const std::filesystem::path& path, Cache cache = Cache::bypass);
+  [[nodiscard]] bool is_open() const { return fd_ >= 0; }
   std::string& buffer() { return buffer_; }
   void maybe_flush() {
     if (buffer_.size() >= kFlushBytes) flush();
@@ -35,9 +44,18 @@ class BufferedFile {
 
  private:
   static constexpr std::size_t kFlushBytes = 1u << 20;
+  static constexpr std::size_t kDirectAlign = 4096;  // a multiple of any logical block size
   void flush();
-  std::FILE* file_ = nullptr;
+  bool write_all(const char* data, std::size_t size);
+  bool write_direct(std::size_t size);
+  void stop_direct();
+  int fd_ = -1;
+  bool direct_ = false;
   std::string buffer_;
+  struct FreeAligned {
+    void operator()(char* p) const;
+  };
+  std::unique_ptr<char, FreeAligned> aligned_;  // O_DIRECT source buffer, kFlushBytes
   bool failed_ = false;
 };
 
