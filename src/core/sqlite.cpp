@@ -424,6 +424,9 @@ std::optional<Statement> Database::prepare(std::string_view sql, std::string& er
   return Statement(raw);
 }
 
+Statement::Statement(sqlite3_stmt* s)
+    : stmt_(s), mutex_(sqlite3_db_mutex(sqlite3_db_handle(s))) {}
+
 bool Statement::step() {
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
@@ -449,14 +452,38 @@ int Statement::type(int i) const { return sqlite3_column_type(stmt_.get(), i); }
 std::int64_t Statement::integer(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
 double Statement::real(int i) const { return sqlite3_column_double(stmt_.get(), i); }
 
-std::string_view Statement::bytes(int i) const {
-  const void* data = type(i) == SQLITE_BLOB
-                         ? sqlite3_column_blob(stmt_.get(), i)
-                         : static_cast<const void*>(sqlite3_column_text(stmt_.get(), i));
-  int size = sqlite3_column_bytes(stmt_.get(), i);
-  if (data == nullptr || size <= 0) return {};
-  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+// sqlite3_column_value's value is "unprotected": read through sqlite3_value_* only while holding
+// the connection's mutex, which a connection used by one thread does not have (null: no-op).
+Statement::Cell Statement::cell(int i) const {
+  Cell c;
+  sqlite3_mutex_enter(mutex_);
+  sqlite3_value* value = sqlite3_column_value(stmt_.get(), i);
+  c.type = sqlite3_value_type(value);
+  switch (c.type) {
+    case SQLITE_INTEGER:
+      c.integer = sqlite3_value_int64(value);
+      break;
+    case SQLITE_FLOAT:
+      c.real = sqlite3_value_double(value);
+      break;
+    case SQLITE_TEXT:
+    case SQLITE_BLOB: {
+      const void* data = c.type == SQLITE_BLOB
+                             ? sqlite3_value_blob(value)
+                             : static_cast<const void*>(sqlite3_value_text(value));
+      const int size = sqlite3_value_bytes(value);
+      if (data != nullptr && size > 0)
+        c.bytes = {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+      break;
+    }
+    default:
+      break;
+  }
+  sqlite3_mutex_leave(mutex_);
+  return c;
 }
+
+std::string_view Statement::bytes(int i) const { return cell(i).bytes; }
 
 std::optional<std::int64_t> Statement::opt_integer(int i) const {
   if (i < 0 || is_null(i)) return std::nullopt;

@@ -101,6 +101,15 @@ class Statement {
   /// Index of a result column by name, or -1.
   [[nodiscard]] int index(std::string_view name) const;
 
+  /// One column's type and value, read with one column lookup: cheaper than type() followed by a
+  /// getter, as every sqlite3_column_* call repeats the lookup and its error bookkeeping.
+  struct Cell {
+    int type = SQLITE_NULL;  ///< SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
+    std::int64_t integer = 0;
+    double real = 0;
+    std::string_view bytes;  ///< text or blob bytes, valid until the next step()
+  };
+  [[nodiscard]] Cell cell(int i) const;
   [[nodiscard]] bool is_null(int i) const;
   [[nodiscard]] int type(
       int i) const;  ///< SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
@@ -120,8 +129,9 @@ class Statement {
   struct Finalizer {
     void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
   };
-  explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
+  explicit Statement(sqlite3_stmt* s);
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+  sqlite3_mutex* mutex_ = nullptr;  // the connection's, or null when it is not shared
   std::string error_;
 };
 

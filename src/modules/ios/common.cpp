@@ -88,15 +88,16 @@ std::optional<core::Micros> unix_column(const core::Statement& row, int column) 
 }
 
 Json column_json(const core::Statement& row, int column) {
-  switch (row.type(column)) {
+  const auto cell = row.cell(column);
+  switch (cell.type) {
     case SQLITE_INTEGER:
-      return row.integer(column);
+      return cell.integer;
     case SQLITE_FLOAT:
-      return row.real(column);
+      return cell.real;
     case SQLITE_TEXT:
-      return core::utf8_or_escaped(row.bytes(column));
+      return core::utf8_or_escaped(cell.bytes);
     case SQLITE_BLOB:
-      return core::base64_encode(row.bytes(column));
+      return core::base64_encode(cell.bytes);
     default:
       return nullptr;
   }
@@ -110,19 +111,20 @@ void append_utf8_or_escaped(std::string& out, std::string_view bytes) {
 }
 
 void append_column_json(std::string& out, const core::Statement& row, int column) {
-  switch (row.type(column)) {
+  const auto cell = row.cell(column);
+  switch (cell.type) {
     case SQLITE_INTEGER:
-      core::append_json_number(out, row.integer(column));
+      core::append_json_number(out, cell.integer);
       return;
     case SQLITE_FLOAT:
-      core::append_json_number(out, row.real(column));
+      core::append_json_number(out, cell.real);
       return;
     case SQLITE_TEXT:
-      core::append_json_text(out, row.bytes(column));
+      core::append_json_text(out, cell.bytes);
       return;
     case SQLITE_BLOB:
       out += '"';
-      core::append_base64(out, row.bytes(column));
+      core::append_base64(out, cell.bytes);
       out += '"';
       return;
     default:
@@ -131,18 +133,19 @@ void append_column_json(std::string& out, const core::Statement& row, int column
 }
 
 void append_column_py_str(std::string& out, const core::Statement& row, int column) {
-  switch (column < 0 ? SQLITE_NULL : row.type(column)) {
+  const auto cell = column < 0 ? core::Statement::Cell{} : row.cell(column);
+  switch (cell.type) {
     case SQLITE_INTEGER:
-      core::append_json_number(out, row.integer(column));
+      core::append_json_number(out, cell.integer);
       return;
     case SQLITE_FLOAT:
-      out += py_float(row.real(column));
+      out += py_float(cell.real);
       return;
     case SQLITE_TEXT:
-      append_utf8_or_escaped(out, row.bytes(column));
+      append_utf8_or_escaped(out, cell.bytes);
       return;
     case SQLITE_BLOB:
-      core::append_base64(out, row.bytes(column));
+      core::append_base64(out, cell.bytes);
       return;
     default:
       out += "None";
