@@ -65,7 +65,10 @@ void append_escape(std::string& out, unsigned char c) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view value) {
+namespace {
+
+// Appends `value` as a JSON string; false (with `out` unchanged) when it is not valid UTF-8.
+bool append_utf8_json_string(std::string& out, std::string_view value) {
   const std::size_t start = out.size();
   out += '"';
   std::size_t run = 0;  // first byte not yet copied
@@ -80,10 +83,8 @@ void append_json_string(std::string& out, std::string_view value) {
     if (c >= 0x80) {
       std::size_t len = utf8_sequence_length(value, i);
       if (len == 0) {
-        // Invalid UTF-8: nlohmann's own replacement rules, exactly.
         out.resize(start);
-        out += Json(std::string(value)).dump(-1, ' ', false, Json::error_handler_t::replace);
-        return;
+        return false;
       }
       i += len;
       continue;
@@ -94,6 +95,15 @@ void append_json_string(std::string& out, std::string_view value) {
   }
   out.append(value.data() + run, value.size() - run);
   out += '"';
+  return true;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view value) {
+  // Invalid UTF-8: nlohmann's own replacement rules, exactly.
+  if (!append_utf8_json_string(out, value))
+    out += Json(std::string(value)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 void append_json_strings(std::string& out, std::span<const std::string> values) {
@@ -106,10 +116,7 @@ void append_json_strings(std::string& out, std::span<const std::string> values) 
 }
 
 void append_json_text(std::string& out, std::string_view bytes) {
-  if (is_utf8(bytes))
-    append_json_string(out, bytes);
-  else
-    append_json_string(out, utf8_or_escaped(bytes));
+  if (!append_utf8_json_string(out, bytes)) append_json_string(out, utf8_or_escaped(bytes));
 }
 
 void append_json_number(std::string& out, std::int64_t value) {

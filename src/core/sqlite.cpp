@@ -483,7 +483,18 @@ Statement::Cell Statement::cell(int i) const {
   return c;
 }
 
-std::string_view Statement::bytes(int i) const { return cell(i).bytes; }
+std::string_view Statement::bytes(int i) const {
+  sqlite3_mutex_enter(mutex_);
+  sqlite3_value* value = sqlite3_column_value(stmt_.get(), i);
+  // A number reads as its text, as sqlite3_column_text gives it.
+  const void* data = sqlite3_value_type(value) == SQLITE_BLOB
+                         ? sqlite3_value_blob(value)
+                         : static_cast<const void*>(sqlite3_value_text(value));
+  const int size = sqlite3_value_bytes(value);
+  sqlite3_mutex_leave(mutex_);
+  if (data == nullptr || size <= 0) return {};
+  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+}
 
 std::optional<std::int64_t> Statement::opt_integer(int i) const {
   if (i < 0 || is_null(i)) return std::nullopt;

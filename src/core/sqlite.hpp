@@ -115,7 +115,7 @@ class Statement {
       int i) const;  ///< SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
   [[nodiscard]] std::int64_t integer(int i) const;
   [[nodiscard]] double real(int i) const;
-  /// Text or blob bytes (empty for NULL); valid until the next step().
+  /// Text or blob bytes, a number as its text (empty for NULL); valid until the next step().
   [[nodiscard]] std::string_view bytes(int i) const;
   [[nodiscard]] std::optional<std::int64_t> opt_integer(int i) const;
   [[nodiscard]] std::optional<double> opt_real(int i) const;

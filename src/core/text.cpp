@@ -1,5 +1,8 @@
 #include "core/text.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 #include <cstdio>
 
 namespace vigil::core {
@@ -83,6 +86,12 @@ size_t utf8_sequence_length(std::string_view s, size_t i) noexcept {
 
 bool is_utf8(std::string_view bytes) noexcept {
   for (size_t i = 0; i < bytes.size();) {
+    // Evidence text is mostly ASCII: eight bytes at a time while no high bit is set.
+    std::uint64_t word = 0;
+    while (i + 8 <= bytes.size() &&
+           (std::memcpy(&word, bytes.data() + i, 8), (word & 0x8080808080808080u) == 0))
+      i += 8;
+    if (i == bytes.size()) break;
     size_t len = static_cast<unsigned char>(bytes[i]) < 0x80 ? 1 : utf8_sequence_length(bytes, i);
     if (len == 0) return false;
     i += len;
