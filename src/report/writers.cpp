@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -21,26 +25,11 @@ std::string dump(const Json& value, int indent) {
   return value.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
-BufferedFile::~BufferedFile() { close(); }
+namespace {
 
-void BufferedFile::FreeAligned::operator()(char* p) const { std::free(p); }
-
-bool BufferedFile::open(const fs::path& path, Cache cache) {
-  constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  direct_ = false;
-  if (cache == Cache::bypass) {
-    if (!aligned_) aligned_.reset(static_cast<char*>(std::aligned_alloc(kDirectAlign, kFlushBytes)));
-    if (aligned_) fd_ = ::open(path.c_str(), kFlags | O_DIRECT, 0666);
-    direct_ = fd_ >= 0;
-  }
-  if (fd_ < 0) fd_ = ::open(path.c_str(), kFlags, 0666);
-  failed_ = fd_ < 0;
-  return !failed_;
-}
-
-bool BufferedFile::write_all(const char* data, std::size_t size) {
+bool write_fully(int fd, const char* data, std::size_t size) {
   while (size > 0) {
-    const ssize_t written = ::write(fd_, data, size);
+    const ssize_t written = ::write(fd, data, size);
     if (written < 0 && errno == EINTR) continue;
     if (written <= 0) return false;
     data += written;
@@ -49,33 +38,148 @@ bool BufferedFile::write_all(const char* data, std::size_t size) {
   return true;
 }
 
-void BufferedFile::stop_direct() {
-  const int flags = ::fcntl(fd_, F_GETFL);
-  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) failed_ = true;
-  direct_ = false;
+bool stop_direct(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0;
 }
 
-// Writes the first `size` bytes of buffer_ (whole blocks) through the aligned buffer. A file
-// system that takes O_DIRECT at open but not these writes (EINVAL) gets them the ordinary way.
-bool BufferedFile::write_direct(std::size_t size) {
-  for (std::size_t done = 0; done < size;) {
-    const std::size_t n = std::min(size - done, kFlushBytes);
-    std::memcpy(aligned_.get(), buffer_.data() + done, n);
-    const ssize_t written = ::write(fd_, aligned_.get(), n);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0 && errno == EINVAL) {
-      stop_direct();
-      return write_all(buffer_.data() + done, size - done);
+// Writes the whole blocks of every page-cache-bypassing output file, in the order they were
+// handed over, on one thread, from a pool of kPoolChunks aligned buffers: at most that much is in
+// flight, however many files are open, and a producer waits only when the device falls behind.
+class DirectWriter {
+ public:
+  using Target = BufferedFile::DirectTarget;
+  static constexpr std::size_t kChunk = BufferedFile::kFlushBytes;
+  static constexpr std::size_t kPoolChunks = 4;
+
+  static DirectWriter& instance() {
+    static DirectWriter writer;
+    return writer;
+  }
+
+  /// An aligned buffer of kChunk bytes; null when none can be allocated.
+  char* acquire() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !free_.empty() || allocated_ < kPoolChunks; });
+    if (!free_.empty()) {
+      char* chunk = free_.back();
+      free_.pop_back();
+      return chunk;
     }
-    // A short write leaves the offset unaligned: the rest goes the ordinary way.
-    if (written <= 0) return false;
-    done += static_cast<std::size_t>(written);
-    if (static_cast<std::size_t>(written) != n) {
-      stop_direct();
-      return write_all(buffer_.data() + done, size - done);
+    auto* chunk = static_cast<char*>(std::aligned_alloc(BufferedFile::kDirectAlign, kChunk));
+    if (chunk != nullptr) ++allocated_;
+    return chunk;
+  }
+
+  /// Queues `size` bytes (whole blocks) of `chunk` for the target's file; the chunk comes back
+  /// to the pool once written.
+  void submit(Target& target, char* chunk, std::size_t size) {
+    {
+      std::lock_guard lock(mutex_);
+      ++target.in_flight;
+      jobs_.push_back(Job{&target, chunk, size});
+      if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    }
+    changed_.notify_all();
+  }
+
+  /// Waits until every block handed over for the target is written.
+  void drain(Target& target) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return target.in_flight == 0; });
+  }
+
+  DirectWriter(const DirectWriter&) = delete;
+  DirectWriter& operator=(const DirectWriter&) = delete;
+
+ private:
+  struct Job {
+    Target* target;
+    char* chunk;
+    std::size_t size;
+  };
+
+  DirectWriter() = default;
+  ~DirectWriter() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    for (char* chunk : free_) std::free(chunk);
+  }
+
+  // A file system that takes O_DIRECT at open but refuses these writes (EINVAL), or writes a
+  // short count (the offset is no longer aligned), gets the rest the ordinary way.
+  static void write_blocks(Target& t, const char* data, std::size_t size) {
+    while (size > 0 && !t.failed && t.direct) {
+      const ssize_t written = ::write(t.fd, data, size);
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0 && errno == EINVAL) {
+        t.direct = false;
+        t.failed = !stop_direct(t.fd);
+        break;
+      }
+      if (written <= 0) {
+        t.failed = true;
+        return;
+      }
+      data += written;
+      size -= static_cast<std::size_t>(written);
+      if (size > 0) {
+        t.direct = false;
+        t.failed = !stop_direct(t.fd);
+      }
+    }
+    if (size > 0 && !t.failed) t.failed = !write_fully(t.fd, data, size);
+  }
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return !jobs_.empty() || stop_; });
+      if (jobs_.empty()) return;
+      Job job = jobs_.front();
+      jobs_.pop_front();
+      lock.unlock();
+      write_blocks(*job.target, job.chunk, job.size);
+      lock.lock();
+      free_.push_back(job.chunk);
+      --job.target->in_flight;
+      changed_.notify_all();
     }
   }
-  return true;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<char*> free_;
+  std::size_t allocated_ = 0;
+  std::deque<Job> jobs_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+BufferedFile::~BufferedFile() { close(); }
+
+bool BufferedFile::open(const fs::path& path, Cache cache) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  bypass_ = false;
+  if (cache == Cache::bypass) {
+    fd_ = ::open(path.c_str(), kFlags | O_DIRECT, 0666);
+    bypass_ = fd_ >= 0;
+  }
+  if (fd_ < 0) fd_ = ::open(path.c_str(), kFlags, 0666);
+  target_ = DirectTarget{};
+  target_.fd = fd_;
+  failed_ = fd_ < 0;
+  return !failed_;
+}
+
+bool BufferedFile::write_all(const char* data, std::size_t size) {
+  return write_fully(fd_, data, size);
 }
 
 void BufferedFile::flush() {
@@ -83,22 +187,44 @@ void BufferedFile::flush() {
     buffer_.clear();
     return;
   }
-  if (!direct_) {
+  if (!bypass_) {
     failed_ = !write_all(buffer_.data(), buffer_.size()) || failed_;
     buffer_.clear();
     return;
   }
-  // Whole blocks now; the partial block stays at the front of the buffer for the next flush.
+  // Whole blocks go to the background writer; the partial block stays at the front of the
+  // buffer for the next flush.
+  auto& writer = DirectWriter::instance();
   const std::size_t blocks = buffer_.size() & ~(kDirectAlign - 1);
-  failed_ = !write_direct(blocks) || failed_;
+  std::size_t done = 0;
+  while (done < blocks) {
+    char* chunk = writer.acquire();
+    if (chunk == nullptr) break;  // out of memory: the rest is written the ordinary way
+    const std::size_t n = std::min(blocks - done, DirectWriter::kChunk);
+    std::memcpy(chunk, buffer_.data() + done, n);
+    writer.submit(target_, chunk, n);
+    done += n;
+  }
+  if (done < blocks) {
+    writer.drain(target_);
+    bypass_ = false;
+    if (target_.direct) target_.failed = !stop_direct(fd_) || target_.failed;
+    failed_ = !write_all(buffer_.data() + done, buffer_.size() - done) || failed_;
+    buffer_.clear();
+    return;
+  }
   buffer_.erase(0, blocks);
 }
 
 bool BufferedFile::close() {
   if (fd_ < 0) return !failed_;
   flush();
-  if (direct_ && !buffer_.empty()) stop_direct();
-  if (!buffer_.empty()) failed_ = !write_all(buffer_.data(), buffer_.size()) || failed_;
+  if (bypass_) {
+    DirectWriter::instance().drain(target_);
+    if (target_.direct && !buffer_.empty()) target_.failed = !stop_direct(fd_) || target_.failed;
+    failed_ = target_.failed || failed_;
+  }
+  if (!buffer_.empty() && !failed_) failed_ = !write_all(buffer_.data(), buffer_.size());
   buffer_.clear();
   failed_ = ::close(fd_) != 0 || failed_;
   fd_ = -1;

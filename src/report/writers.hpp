@@ -20,10 +20,12 @@ inline constexpr const char* kOutputSchemaVersion = "1.1";
 /// An output file written through a large buffer: append to buffer(), then call maybe_flush().
 ///
 /// Output files are written once and not read back by the check, so by default they bypass the
-/// page cache (O_DIRECT, whole aligned blocks; the tail is written normally at close). Putting
-/// gigabytes of output through the page cache costs more CPU than producing it, and that cost
-/// varies tenfold between runs on virtual machines (docs/performance.md). Where the file system
-/// refuses O_DIRECT, the file is written the ordinary way.
+/// page cache: their whole 4 KiB blocks are handed to one background thread that writes them with
+/// O_DIRECT, and the tail is written normally at close. Putting gigabytes of output through the
+/// page cache costs more CPU than producing it, and that cost varies tenfold between runs on
+/// virtual machines (docs/performance.md); the background thread keeps the producers from
+/// waiting for the device. Where the file system refuses O_DIRECT, the file is written the
+/// ordinary way.
 class BufferedFile {
  public:
   enum class Cache { bypass, keep };
@@ -42,20 +44,25 @@ class BufferedFile {
   /// Writes what is buffered and closes; false when anything could not be written.
   bool close();
 
- private:
   static constexpr std::size_t kFlushBytes = 1u << 20;
   static constexpr std::size_t kDirectAlign = 4096;  // a multiple of any logical block size
+
+  /// What the background writer needs of a file: touched by it only while blocks of the file are
+  /// in flight, and read by the file's owner only once they are all written.
+  struct DirectTarget {
+    int fd = -1;
+    bool direct = true;   // false once the file system refused an O_DIRECT write
+    bool failed = false;  // a block could not be written
+    std::size_t in_flight = 0;
+  };
+
+ private:
   void flush();
   bool write_all(const char* data, std::size_t size);
-  bool write_direct(std::size_t size);
-  void stop_direct();
   int fd_ = -1;
-  bool direct_ = false;
+  bool bypass_ = false;  // whole blocks go to the background writer
   std::string buffer_;
-  struct FreeAligned {
-    void operator()(char* p) const;
-  };
-  std::unique_ptr<char, FreeAligned> aligned_;  // O_DIRECT source buffer, kFlushBytes
+  DirectTarget target_;
   bool failed_ = false;
 };
 
