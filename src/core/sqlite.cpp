@@ -424,8 +424,7 @@ std::optional<Statement> Database::prepare(std::string_view sql, std::string& er
   return Statement(raw);
 }
 
-Statement::Statement(sqlite3_stmt* s)
-    : stmt_(s), mutex_(sqlite3_db_mutex(sqlite3_db_handle(s))) {}
+Statement::Statement(sqlite3_stmt* s) : stmt_(s), mutex_(sqlite3_db_mutex(sqlite3_db_handle(s))) {}
 
 bool Statement::step() {
   int rc = sqlite3_step(stmt_.get());

@@ -104,7 +104,8 @@ class Statement {
   /// One column's type and value, read with one column lookup: cheaper than type() followed by a
   /// getter, as every sqlite3_column_* call repeats the lookup and its error bookkeeping.
   struct Cell {
-    int type = SQLITE_NULL;  ///< SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
+    /// SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL
+    int type = SQLITE_NULL;
     std::int64_t integer = 0;
     double real = 0;
     std::string_view bytes;  ///< text or blob bytes, valid until the next step()

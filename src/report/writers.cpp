@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "core/json_out.hpp"
 #include "core/time.hpp"
@@ -209,6 +209,7 @@ void BufferedFile::flush() {
     writer.drain(target_);
     bypass_ = false;
     if (target_.direct) target_.failed = !stop_direct(fd_) || target_.failed;
+    failed_ = target_.failed || failed_;
     failed_ = !write_all(buffer_.data() + done, buffer_.size() - done) || failed_;
     buffer_.clear();
     return;

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 // Bytes that differ at every offset, so a block written twice, dropped or shifted shows.
 std::string pattern(std::size_t size, std::size_t seed) {
   std::string s(size, '\0');
-  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 131 + seed * 7 + i / 4093) & 0xff);
+  for (std::size_t i = 0; i < size; ++i)
+    s[i] = static_cast<char>((i * 131 + seed * 7 + i / 4093) & 0xff);
   return s;
 }
 
@@ -54,7 +55,7 @@ TEST(BufferedFile, WritesExactlyWhatWasAppendedAtEveryBoundary) {
       {(1u << 20) - 1},
       {1u << 20},
       {(1u << 20) + 1},
-      {3u << 20, 7},             // one append larger than the buffer
+      {3u << 20, 7},  // one append larger than the buffer
       {1000, 5000, 1u << 20, 3, 4093, 2u << 20, 11},
   };
   for (const auto& folder : folders) {
@@ -78,6 +79,18 @@ TEST(BufferedFile, ReportsAFileThatCannotBeCreated) {
   EXPECT_FALSE(file.is_open());
   file.buffer() += "dropped";
   EXPECT_FALSE(file.close());
+}
+
+// A write that fails (here: no space left) is reported at close, whichever way it was written.
+TEST(BufferedFile, ReportsAWriteThatFails) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "needs /dev/full";
+  for (auto cache : {BufferedFile::Cache::bypass, BufferedFile::Cache::keep}) {
+    BufferedFile file;
+    ASSERT_TRUE(file.open("/dev/full", cache));
+    file.buffer() += pattern(3u << 20, 1);
+    file.maybe_flush();
+    EXPECT_FALSE(file.close());
+  }
 }
 
 // The new file replaces an older, longer one entirely (O_TRUNC on both paths).
