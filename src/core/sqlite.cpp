@@ -451,6 +451,18 @@ int Statement::type(int i) const { return sqlite3_column_type(stmt_.get(), i); }
 std::int64_t Statement::integer(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
 double Statement::real(int i) const { return sqlite3_column_double(stmt_.get(), i); }
 
+namespace {
+// A value's blob bytes, or its text (a number as SQLite writes it); empty for NULL.
+std::string_view value_bytes(sqlite3_value* value) {
+  const void* data = sqlite3_value_type(value) == SQLITE_BLOB
+                         ? sqlite3_value_blob(value)
+                         : static_cast<const void*>(sqlite3_value_text(value));
+  const int size = sqlite3_value_bytes(value);
+  if (data == nullptr || size <= 0) return {};
+  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+}
+}  // namespace
+
 // sqlite3_column_value's value is "unprotected": read through sqlite3_value_* only while holding
 // the connection's mutex, which a connection used by one thread does not have (null: no-op).
 Statement::Cell Statement::cell(int i) const {
@@ -466,15 +478,9 @@ Statement::Cell Statement::cell(int i) const {
       c.real = sqlite3_value_double(value);
       break;
     case SQLITE_TEXT:
-    case SQLITE_BLOB: {
-      const void* data = c.type == SQLITE_BLOB
-                             ? sqlite3_value_blob(value)
-                             : static_cast<const void*>(sqlite3_value_text(value));
-      const int size = sqlite3_value_bytes(value);
-      if (data != nullptr && size > 0)
-        c.bytes = {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+    case SQLITE_BLOB:
+      c.bytes = value_bytes(value);
       break;
-    }
     default:
       break;
   }
@@ -484,15 +490,9 @@ Statement::Cell Statement::cell(int i) const {
 
 std::string_view Statement::bytes(int i) const {
   sqlite3_mutex_enter(mutex_);
-  sqlite3_value* value = sqlite3_column_value(stmt_.get(), i);
-  // A number reads as its text, as sqlite3_column_text gives it.
-  const void* data = sqlite3_value_type(value) == SQLITE_BLOB
-                         ? sqlite3_value_blob(value)
-                         : static_cast<const void*>(sqlite3_value_text(value));
-  const int size = sqlite3_value_bytes(value);
+  const std::string_view bytes = value_bytes(sqlite3_column_value(stmt_.get(), i));
   sqlite3_mutex_leave(mutex_);
-  if (data == nullptr || size <= 0) return {};
-  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+  return bytes;
 }
 
 std::optional<std::int64_t> Statement::opt_integer(int i) const {

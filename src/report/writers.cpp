@@ -178,17 +178,13 @@ bool BufferedFile::open(const fs::path& path, Cache cache) {
   return !failed_;
 }
 
-bool BufferedFile::write_all(const char* data, std::size_t size) {
-  return write_fully(fd_, data, size);
-}
-
 void BufferedFile::flush() {
   if (fd_ < 0 || buffer_.empty()) {
     buffer_.clear();
     return;
   }
   if (!bypass_) {
-    failed_ = !write_all(buffer_.data(), buffer_.size()) || failed_;
+    failed_ = !write_fully(fd_, buffer_.data(), buffer_.size()) || failed_;
     buffer_.clear();
     return;
   }
@@ -210,7 +206,7 @@ void BufferedFile::flush() {
     bypass_ = false;
     if (target_.direct) target_.failed = !stop_direct(fd_) || target_.failed;
     failed_ = target_.failed || failed_;
-    failed_ = !write_all(buffer_.data() + done, buffer_.size() - done) || failed_;
+    failed_ = !write_fully(fd_, buffer_.data() + done, buffer_.size() - done) || failed_;
     buffer_.clear();
     return;
   }
@@ -225,7 +221,7 @@ bool BufferedFile::close() {
     if (target_.direct && !buffer_.empty()) target_.failed = !stop_direct(fd_) || target_.failed;
     failed_ = target_.failed || failed_;
   }
-  if (!buffer_.empty() && !failed_) failed_ = !write_all(buffer_.data(), buffer_.size());
+  if (!buffer_.empty() && !failed_) failed_ = !write_fully(fd_, buffer_.data(), buffer_.size());
   buffer_.clear();
   failed_ = ::close(fd_) != 0 || failed_;
   fd_ = -1;

@@ -58,7 +58,6 @@ class BufferedFile {
 
  private:
   void flush();
-  bool write_all(const char* data, std::size_t size);
   int fd_ = -1;
   bool bypass_ = false;  // whole blocks go to the background writer
   std::string buffer_;
