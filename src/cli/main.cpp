@@ -1,5 +1,6 @@
 // vigil: offline forensic checks of phones for traces of mercenary spyware.
 #include <fmt/core.h>
+#include <malloc.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -37,6 +38,10 @@ std::string now_iso() {
 
 int main(int argc, char** argv) {
   using namespace vigil::cli;
+  // Buffers of 1 MiB and more (output, timeline runs) come from and go back to the kernel.
+  // glibc's default threshold rises to 32 MiB after the first such free; the buffers then stay
+  // in the per-thread heaps and each module thread's peak adds to the check's memory.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   CLI::App app{"vigil: offline checks of phone acquisitions for traces of mercenary spyware",
                "vigil"};
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);

@@ -1,5 +1,9 @@
 #include "core/file.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 
@@ -18,6 +22,16 @@ std::optional<std::string> read_whole_file(const std::filesystem::path& path,
   }
   if (std::ferror(file.get()) != 0) return std::nullopt;
   return out;
+}
+
+void release_file_pages(std::string_view bytes) {
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  const std::uintptr_t first = (begin + page - 1) / page * page;
+  const std::uintptr_t last = (begin + bytes.size()) / page * page;
+  // Unmodified pages of a private file mapping: dropping them loses nothing. Advice only, so a
+  // refusal changes nothing either.
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 }  // namespace vigil::core

@@ -6,8 +6,14 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace vigil::core {
+
+/// Gives back the memory pages wholly inside `bytes`, which must be read-only data of the
+/// program's own file (the embedded IOC snapshot): they stop counting toward the process's
+/// memory and are read back from the file if touched again.
+void release_file_pages(std::string_view bytes);
 
 /// The bytes of `path`, or nullopt when it cannot be read or holds more than `max_bytes`.
 std::optional<std::string> read_whole_file(const std::filesystem::path& path,
