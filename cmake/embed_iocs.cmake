@@ -25,6 +25,7 @@ foreach(line IN LISTS lines)
   if(NOT EXISTS ${DATA_DIR}/${path})
     message(FATAL_ERROR "bundled.tsv names a missing file: ${DATA_DIR}/${path}")
   endif()
+  file(SHA256 ${DATA_DIR}/${path} sha256)
   string(APPEND asm
     "    \".balign 16\\n\"\n"
     "    \"vigil_bundled_${index}_begin:\\n\"\n"
@@ -32,7 +33,7 @@ foreach(line IN LISTS lines)
     "    \"vigil_bundled_${index}_end:\\n\"\n")
   string(APPEND table
     "    {\"${path}\", \"${owner}\", \"${repo}\", \"${repo_path}\", \"${snapshot}\", \"${last_commit}\",\n"
-    "     \"${licence}\", \"${downloaded_as}\", bytes(vigil_bundled_${index}_begin, vigil_bundled_${index}_end)},\n")
+    "     \"${licence}\", \"${downloaded_as}\", \"${sha256}\", bytes(vigil_bundled_${index}_begin, vigil_bundled_${index}_end)},\n")
   string(APPEND decls "extern \"C\" const char vigil_bundled_${index}_begin[];\n"
                       "extern \"C\" const char vigil_bundled_${index}_end[];\n")
   math(EXPR index "${index} + 1")

@@ -99,7 +99,7 @@ class FuzzBackup {
         sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
       std::abort();
     sqlite3_close(db);
-    auto source = iocs_.add_source(indicators::SourceFile{"fuzz.stix2", "cli", {}, 0, {}, {}, {}});
+    auto source = iocs_.add_source(indicators::SourceFile{.path = "fuzz.stix2", .origin = "cli"});
     const std::pair<indicators::IocType, std::string_view> kIocs[] = {
         {indicators::IocType::domain, "example.com"},
         {indicators::IocType::process, "bh"},

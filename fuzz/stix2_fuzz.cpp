@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace vigil::indicators;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   IndicatorSet set;
-  auto source = set.add_source(SourceFile{"fuzz.stix2", "cli", {}, 0, {}, {}, {}});
+  auto source = set.add_source(SourceFile{.path = "fuzz.stix2", .origin = "cli"});
   (void)load_stix2(bytes, source, set);
   set.finalize();
   for (const Indicator& indicator : set.indicators()) {

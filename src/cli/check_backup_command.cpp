@@ -235,15 +235,7 @@ int run_check_backup(CheckBackupArgs& args) {
     info["target_path"] = backup->root().string();
     info["encrypted"] = backup->encrypted();
     info["started"] = started;
-    Json ioc_files = Json::array();
-    for (const auto& s : set.sources()) {
-      Json f;
-      f["path"] = s.path;
-      f["sha256"] = s.sha256;
-      f["indicators"] = s.indicators;
-      ioc_files.push_back(std::move(f));
-    }
-    info["ioc_files"] = std::move(ioc_files);
+    info["ioc_files"] = report::ioc_files_json(set);
     info["hashes"] = args.hashes ? Json(hash_files(tree_files(backup->root()))) : Json::array();
     info["files_read"] = files_read.get();
     log.line("INFO", fmt::format("waited {} for the hashes of the files read", phase.lap()));

@@ -215,10 +215,7 @@ int run_check_iocs(const CheckIocsArgs& args) {
   info["source_tool"] = from_mvt ? "mvt " + old_info->value("mvt_version", "")
                                  : "vigil " + old_info->value("vigil_version", "");
   info["started"] = started;
-  Json ioc_files = Json::array();
-  for (const auto& s : set.sources())
-    ioc_files.push_back({{"path", s.path}, {"sha256", s.sha256}, {"indicators", s.indicators}});
-  info["ioc_files"] = std::move(ioc_files);
+  info["ioc_files"] = report::ioc_files_json(set);
   info["hashes"] = old_info->value("hashes", Json::array());
   Json mods = Json::array();
   std::size_t warnings = 0;

@@ -16,6 +16,7 @@ struct BundledFile {
   std::string_view last_commit;      ///< last upstream commit that touched the file
   std::string_view licence;          ///< SPDX-like licence id
   std::string_view downloaded_as;    ///< the name `download-iocs` gives the same feed
+  std::string_view sha256;           ///< of `data`, computed when vigil was built
   std::string_view data;             ///< the file's bytes
 };
 

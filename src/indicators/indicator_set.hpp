@@ -19,13 +19,14 @@ namespace vigil::indicators {
 
 /// Where a set of indicators came from: one STIX2 file.
 struct SourceFile {
-  std::string path;    ///< as given, or "bundled:<repository path>" for the embedded snapshot
-  std::string origin;  ///< "cli", "env", "user", "bundled"
-  std::string sha256;  ///< of the file's bytes
+  std::string path{};    ///< as given, or "bundled:<repository path>" for the embedded snapshot
+  std::string origin{};  ///< "cli", "env", "user", "bundled"
+  std::string sha256{};  ///< of the file's bytes
   std::size_t indicators = 0;  ///< comparisons loaded, one per published indicator value
   std::array<std::size_t, kIocTypeCount> by_type{};
-  std::vector<std::string> warnings;
-  std::optional<std::string> error;  ///< the file could not be loaded at all
+  std::vector<std::string> warnings{};
+  std::optional<std::string> error{};  ///< the file could not be loaded at all
+  std::string date{};  ///< newest `created`/`modified` day of its objects (YYYY-MM-DD), or empty
 };
 
 enum class AttributionKind : std::uint8_t { malware, report, file };

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "core/file.hpp"
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "indicators/bundled.hpp"
@@ -57,9 +58,10 @@ class Loader {
 
   // `explicit_file`: the analyst named this file, so "not a STIX2 bundle" is an error; inside a
   // folder such files (other JSON documents) are passed over with a note.
+  // `digest`: the bytes' SHA-256 when already known (the bundled files'), else computed here.
   void load_bytes(const std::string& display, std::string_view origin, std::string_view bytes,
-                  bool explicit_file) {
-    std::string digest = core::sha256_hex(bytes);
+                  bool explicit_file, std::string digest = {}) {
+    if (digest.empty()) digest = core::sha256_hex(bytes);
     if (auto it = seen_.find(digest); it != seen_.end()) {
       report_.notes.push_back(display + ": same content as " + it->second + "; loaded once");
       return;
@@ -168,7 +170,9 @@ IndicatorSet load_indicators(const IocOptions& options, LoadReport& report) {
                                std::string(file.downloaded_as));
         continue;
       }
-      loader.load_bytes(display, "bundled", file.data, true);
+      loader.load_bytes(display, "bundled", file.data, true, std::string(file.sha256));
+      // Read once (10 MB): not kept in memory for the rest of the check.
+      core::release_file_pages(file.data);
     }
   }
   set.finalize();

@@ -181,6 +181,7 @@ std::optional<std::string> load_stix2(std::string_view bytes, std::uint32_t sour
   std::unordered_set<std::string_view> indicator_ids;
   std::size_t position = 0;
   Warnings warnings;
+  std::string_view newest;  // the feed's date, shown with it in the report
   for (simdjson::dom::element element : objects) {
     ++position;
     simdjson::dom::object object;
@@ -188,6 +189,10 @@ std::optional<std::string> load_stix2(std::string_view bytes, std::uint32_t sour
       warnings.add("objects that are not JSON objects",
                    "objects[" + std::to_string(position - 1) + "] is not a JSON object; skipped");
       continue;
+    }
+    for (std::string_view key : {"created", "modified"}) {
+      std::string_view day = get_string(object, key).substr(0, 10);
+      if (day.size() == 10 && day[4] == '-' && day[7] == '-' && day > newest) newest = day;
     }
     std::string_view type = get_string(object, "type");
     std::string_view id = get_string(object, "id");
@@ -221,6 +226,7 @@ std::optional<std::string> load_stix2(std::string_view bytes, std::uint32_t sour
       named[id] = Named{type, name.empty() ? id : name};
     }
   }
+  set.source(source).date = std::string(newest);
   for (const auto& [id, from, to] : relationships) {
     for (std::string_view end : {from, to}) {
       if (indicator_ids.count(end) != 0 || named.count(end) != 0) continue;
@@ -316,7 +322,7 @@ std::optional<std::string> load_stix2(std::string_view bytes, std::uint32_t sour
 
 std::optional<std::string> validate_stix2(std::string_view bytes) {
   IndicatorSet scratch;
-  auto source = scratch.add_source(SourceFile{"download", "download", {}, 0, {}, {}, {}});
+  auto source = scratch.add_source(SourceFile{.path = "download", .origin = "download"});
   if (auto error = load_stix2(bytes, source, scratch)) return error;
   if (scratch.size() == 0) return "no usable indicator in the file";
   return std::nullopt;

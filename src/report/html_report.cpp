@@ -324,7 +324,9 @@ bool HtmlReportWriter::finish(std::size_t total_events, std::string& error,
   for (const auto& f : modules::field(*info, "ioc_files")) {
     // MVT's info.json lists bare paths.
     Json feed = f.is_string() ? Json{{"path", f}, {"sha256", ""}, {"indicators", ""}} : f;
-    feed["date"] = feed_date(feed.value("path", ""));
+    // vigil's info.json has the date from loading the file; MVT's and older ones do not.
+    if (!feed.contains("date") || !feed["date"].is_string())
+      feed["date"] = feed_date(feed.value("path", ""));
     feeds.push_back(std::move(feed));
   }
   out += ",\"feeds\":";

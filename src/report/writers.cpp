@@ -375,6 +375,14 @@ std::optional<fs::path> UrlFile::path() const {
   return path_;
 }
 
+modules::Json ioc_files_json(const indicators::IndicatorSet& set) {
+  modules::Json files = modules::Json::array();
+  for (const auto& s : set.sources())
+    files.push_back(
+        {{"path", s.path}, {"sha256", s.sha256}, {"indicators", s.indicators}, {"date", s.date}});
+  return files;
+}
+
 bool write_urls(const fs::path& path, const std::vector<ModuleOutcome>& outcomes) {
   BufferedFile out;
   bool ok = true, any = false;

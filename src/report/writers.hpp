@@ -15,7 +15,7 @@
 
 namespace vigil::report {
 
-inline constexpr const char* kOutputSchemaVersion = "1.1";
+inline constexpr const char* kOutputSchemaVersion = "1.2";
 
 /// An output file written through a large buffer: append to buffer(), then call maybe_flush().
 ///
@@ -122,6 +122,9 @@ struct ModuleOutcome {
 };
 
 modules::Json alert_json(const modules::Alert& alert);
+
+/// info.json's `ioc_files`: each loaded file's path, SHA-256, indicator count and date.
+modules::Json ioc_files_json(const indicators::IndicatorSet& set);
 
 /// alerts.json, <slug>_detected.json, alerts_timeline.csv.
 bool write_alerts(const std::filesystem::path& dir, const std::vector<ModuleOutcome>& outcomes);

@@ -45,7 +45,9 @@ TEST(CheckBackupCli, MvtBackupOutputsAndEvidenceUntouched) {
   EXPECT_EQ(vigil::test::evidence_state(mvt_backup()), before) << "the evidence changed";
 
   json info = json::parse(vigil::test::read_file(out / "info.json"));
-  EXPECT_EQ(info["output_schema_version"], "1.1");
+  EXPECT_EQ(info["output_schema_version"], "1.2");
+  ASSERT_EQ(info["ioc_files"].size(), 1u);
+  EXPECT_EQ(info["ioc_files"][0]["date"], "2024-01-01");
   EXPECT_EQ(info["target_path"], fs::canonical(mvt_backup()).string());
   std::map<std::string, json> modules;
   for (const auto& m : info["modules"]) modules[m["module"].get<std::string>()] = m;

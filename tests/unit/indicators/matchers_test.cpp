@@ -9,7 +9,7 @@ namespace {
 class Matchers : public ::testing::Test {
  protected:
   void SetUp() override {
-    source_ = set_.add_source(SourceFile{"test.stix2", "cli", {}, 0, {}, {}, {}});
+    source_ = set_.add_source(SourceFile{.path = "test.stix2", .origin = "cli"});
     add(IocType::domain, "badsite.com");
     add(IocType::domain, "Sub.Example.COM.");
     add(IocType::domain, "bücher.example");
@@ -226,7 +226,7 @@ TEST_F(Matchers, ExactCaseInsensitiveKinds) {
 
 TEST(IndicatorSetLoad, RefusesOrLimitsValuesThatWouldMatchTooMuch) {
   IndicatorSet set;
-  auto source = set.add_source(SourceFile{"x", "cli", {}, 0, {}, {}, {}});
+  auto source = set.add_source(SourceFile{.path = "x", .origin = "cli"});
   Attribution who{source, AttributionKind::file, "x", "indicator--1"};
   auto single = set.add(IocType::domain, "despachosnegocios", {who});  // in predator.stix2
   EXPECT_EQ(single.stored_as, IocType::domain);

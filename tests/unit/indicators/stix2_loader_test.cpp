@@ -21,7 +21,7 @@ struct Loaded {
 
 Loaded load_bytes(const std::string& bytes, const std::string& name = "test.stix2") {
   Loaded out;
-  auto source = out.set.add_source(SourceFile{name, "cli", {}, 0, {}, {}, {}});
+  auto source = out.set.add_source(SourceFile{.path = name, .origin = "cli"});
   out.error = load_stix2(bytes, source, out.set);
   out.set.finalize();
   return out;
@@ -80,6 +80,7 @@ TEST(Stix2Loader, MvtCytroxFile) {
   EXPECT_EQ(loaded.by_type(IocType::file_path), 6u);
   EXPECT_EQ(loaded.by_type(IocType::profile), 1u);
   EXPECT_EQ(loaded.set.indicators().front().attributions.front().name, "Predator");
+  EXPECT_EQ(loaded.file().date, "2023-07-28");
   EXPECT_FALSE(loaded.set.match_profile("76DAB334-7E17-475D-A5D6-0794EB5818A5").empty());
   EXPECT_FALSE(loaded.set.match_file_path("/private/var/tmp/hooker").empty());
 }
@@ -204,6 +205,20 @@ TEST(Stix2Loader, WintegoRelationshipToMissingObjectIsAWarning) {
   EXPECT_EQ(loaded.file().warnings[0],
             "relationship relationship--d29f595a-fb78-4141-8099-2f7a7414bc31 refers to "
             "indicator--3eaf5002-09aa-476c-be2a-281a95b33f1a, which is not in the file");
+}
+
+// The date the report shows with a feed: the newest created/modified day of its objects.
+TEST(Stix2Loader, FeedDateIsTheNewestObjectDay) {
+  auto loaded = load_bytes(
+      bundle(R"({"type":"malware","id":"malware--a","name":"A","created":"2021-07-18T00:00:00Z",)"
+             R"("modified":"2023-01-02T03:04:05Z"},)"
+             R"({"type":"indicator","id":"indicator--b","created":"2022-05-05T00:00:00.000Z",)"
+             R"("pattern_type":"stix","pattern":"[domain-name:value = 'example.com']"},)"
+             R"({"type":"report","id":"report--c","modified":"not a date at all"})"));
+  ASSERT_FALSE(loaded.error);
+  EXPECT_EQ(loaded.file().date, "2023-01-02");
+  EXPECT_EQ(
+      load_bytes(bundle(indicator("indicator--d", "[domain-name:value = 'a.b']"))).file().date, "");
 }
 
 TEST(Stix2Loader, NonBundlesAreClearErrors) {
@@ -340,7 +355,7 @@ TEST(Stix2Loader, NestedHundredThousandDeepIsAnError) {
   std::string deep = "{\"type\": \"bundle\", \"objects\": " + std::string(100000, '[') +
                      std::string(100000, ']') + "}";
   IndicatorSet set;
-  auto source = set.add_source(SourceFile{"deep.stix2", "cli", {}, 0, {}, {}, {}});
+  auto source = set.add_source(SourceFile{.path = "deep.stix2", .origin = "cli"});
   auto error = load_stix2(deep, source, set);
   ASSERT_TRUE(error);
   EXPECT_FALSE(error->empty());

@@ -39,7 +39,7 @@ TEST(MessagingGenerator, PlantedHitsFoundAndNoNearMisses) {
 
   indicators::IndicatorSet iocs;
   for (const auto& f : stix) {
-    auto source = iocs.add_source(indicators::SourceFile{f.string(), "cli", {}, 0, {}, {}, {}});
+    auto source = iocs.add_source(indicators::SourceFile{.path = f.string(), .origin = "cli"});
     EXPECT_FALSE(indicators::load_stix2(read_file(f), source, iocs)) << f;
   }
   iocs.finalize();

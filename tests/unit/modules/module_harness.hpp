@@ -76,7 +76,7 @@ inline std::unique_ptr<indicators::IndicatorSet> test_iocs(
     std::vector<std::pair<indicators::IocType, std::string>> extra = {}) {
   auto set = std::make_unique<indicators::IndicatorSet>();
   auto path = shared_dir() / "corpus/mvt-tests/stix2/mvt-test-generated.stix2";
-  auto source = set->add_source(indicators::SourceFile{path.string(), "cli", {}, 0, {}, {}, {}});
+  auto source = set->add_source(indicators::SourceFile{.path = path.string(), .origin = "cli"});
   std::string bytes = read_file(path);
   EXPECT_FALSE(indicators::load_stix2(bytes, source, *set));
   for (const auto& [type, value] : extra)

@@ -911,7 +911,7 @@ TEST(WebModules, GeneratorPlantedHits) {
 
   auto set = std::make_unique<indicators::IndicatorSet>();
   for (const auto& f : ioc_files) {
-    auto source = set->add_source(indicators::SourceFile{f.string(), "cli", {}, 0, {}, {}, {}});
+    auto source = set->add_source(indicators::SourceFile{.path = f.string(), .origin = "cli"});
     EXPECT_FALSE(indicators::load_stix2(read_file(f), source, *set));
   }
   set->finalize();
