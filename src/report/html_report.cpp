@@ -1,5 +1,9 @@
 #include "report/html_report.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -127,6 +131,23 @@ std::size_t count_lines(const fs::path& path) {
 void append_html_safe_json(std::string& out, std::string_view json) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < json.size(); ++i) {
+#if defined(__SSE2__)
+    // Most text has none of the four bytes that need a look: skipped 16 at a time.
+    const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&'),
+                  e2 = _mm_set1_epi8('\xE2');
+    while (i + 16 <= json.size()) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(json.data() + i));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, e2)));
+      const int mask = _mm_movemask_epi8(hit);
+      if (mask != 0) {
+        i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        break;
+      }
+      i += 16;
+    }
+    if (i == json.size()) break;
+#endif
     char c = json[i];
     const char* escape = nullptr;
     std::size_t skip = 1;

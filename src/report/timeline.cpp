@@ -234,19 +234,27 @@ void append_csv_line(std::string& out, const EventView& e, const TimelineRun& ru
   out += "\r\n";
 }
 
-void append_jsonl_line(std::string& out, const EventView& e, const TimelineRun& run,
-                       std::string& scratch) {
-  core::JsonObject line(out);
-  line.string("message", e.data);
-  scratch.clear();
-  core::append_iso(scratch, e.when);
-  if (auto space = scratch.find(' '); space != std::string::npos) scratch[space] = 'T';
-  scratch += "+00:00";
-  line.string("datetime", scratch).number("timestamp", e.when).string("timestamp_desc", e.event);
-  scratch = "vigil:ios:";
-  scratch += run.slug;
-  line.string("data_type", scratch).string("module", run.name).close();
-  out += '\n';
+// `tail` is the line's end, the same for every event of a run: its data type and module name.
+void append_jsonl_line(std::string& out, const EventView& e, std::string_view tail) {
+  out += "{\"message\":";
+  core::append_json_string(out, e.data);
+  out += ",\"datetime\":\"";
+  const std::size_t date = out.size();
+  core::append_iso(out, e.when);
+  if (auto space = out.find(' ', date); space != std::string::npos) out[space] = 'T';
+  out += "+00:00\",\"timestamp\":";
+  core::append_json_number(out, e.when);
+  out += ",\"timestamp_desc\":";
+  core::append_json_string(out, e.event);
+  out += tail;
+}
+
+std::string jsonl_tail(const TimelineRun& run) {
+  std::string tail;
+  core::JsonObject fields(tail);
+  fields.string("data_type", "vigil:ios:" + run.slug).string("module", run.name).close();
+  tail.front() = ',';
+  return tail + '\n';
 }
 
 }  // namespace
@@ -408,11 +416,12 @@ std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::p
                 append_csv_line, csv_ok);
   });
   std::thread jsonl_writer([&] {
-    std::string scratch;
+    std::vector<std::string> tails;
+    for (const auto& run : runs_) tails.push_back(jsonl_tail(run));
     write_lines(
         jsonl_batches, jsonl_path, "",
         [&](std::string& out, const EventView& e, const TimelineRun& run) {
-          append_jsonl_line(out, e, run, scratch);
+          append_jsonl_line(out, e, tails[static_cast<std::size_t>(&run - runs_.data())]);
         },
         jsonl_ok);
   });
