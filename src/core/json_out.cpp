@@ -89,17 +89,27 @@ namespace {
 
 // Appends `value` as a JSON string; false (with `out` unchanged) when it is not valid UTF-8.
 bool append_utf8_json_string(std::string& out, std::string_view value) {
+  const std::size_t n = value.size();
+  auto verbatim_end = [&](std::size_t i) {
+    i += plain_prefix(value.data() + i, n - i);
+    while (i < n && kVerbatim[static_cast<unsigned char>(value[i])]) ++i;
+    return i;
+  };
+  std::size_t i = verbatim_end(0);
+  if (i == n) {  // the usual case: nothing to escape, one copy
+    const std::size_t at = out.size();
+    out.resize(at + n + 2);
+    char* p = out.data() + at;
+    p[0] = '"';
+    if (n != 0) std::memcpy(p + 1, value.data(), n);
+    p[n + 1] = '"';
+    return true;
+  }
   const std::size_t start = out.size();
   out += '"';
   std::size_t run = 0;  // first byte not yet copied
-  for (std::size_t i = 0; i < value.size();) {
-    i += plain_prefix(value.data() + i, value.size() - i);
-    if (i == value.size()) break;
+  while (i < n) {
     auto c = static_cast<unsigned char>(value[i]);
-    if (kVerbatim[c]) {
-      ++i;
-      continue;
-    }
     if (c >= 0x80) {
       std::size_t len = utf8_sequence_length(value, i);
       if (len == 0) {
@@ -107,13 +117,14 @@ bool append_utf8_json_string(std::string& out, std::string_view value) {
         return false;
       }
       i += len;
-      continue;
+    } else {
+      out.append(value.data() + run, i - run);
+      append_escape(out, c);
+      run = ++i;
     }
-    out.append(value.data() + run, i - run);
-    append_escape(out, c);
-    run = ++i;
+    i = verbatim_end(i);
   }
-  out.append(value.data() + run, value.size() - run);
+  out.append(value.data() + run, n - run);
   out += '"';
   return true;
 }

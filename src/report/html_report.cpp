@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -79,28 +81,71 @@ void append_safe(std::string& out, const Json& value, std::string& scratch) {
   append_html_safe_json(out, scratch);
 }
 
+// Reads a file line by line through one buffer: no allocation or copy per line.
+class LineReader {
+ public:
+  explicit LineReader(const fs::path& path)
+      : file_(std::fopen(path.c_str(), "rb"), &std::fclose), buffer_(1u << 20) {}
+  /// The next line without its '\n' (valid until the next call), or nullopt at the end of the
+  /// file, at a read error or at a line longer than `max_line`.
+  std::optional<std::string_view> next(std::size_t max_line) {
+    for (;;) {
+      if (const void* nl = std::memchr(buffer_.data() + pos_, '\n', end_ - pos_)) {
+        const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data());
+        std::string_view line(buffer_.data() + pos_, at - pos_);
+        pos_ = at + 1;
+        return line;
+      }
+      if (file_ == nullptr || done_) {
+        if (pos_ == end_) return std::nullopt;
+        std::string_view last(buffer_.data() + pos_, end_ - pos_);
+        pos_ = end_;
+        return last;
+      }
+      std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+      if (end_ == buffer_.size()) {
+        if (buffer_.size() > max_line) return std::nullopt;
+        buffer_.resize(2 * buffer_.size());
+      }
+      const std::size_t got =
+          std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_.get());
+      end_ += got;
+      done_ = got == 0;
+    }
+  }
+
+ private:
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool done_ = false;
+};
+
 // The first records of `<slug>.json` as a JSON array. vigil's files hold one compact record per
 // line and are copied line by line without parsing; other shapes (MVT's) are parsed.
 void append_module_rows(BufferedFile& file, const fs::path& path) {
   std::string& out = file.buffer();
   std::size_t shown = 0;
   out += '[';
-  std::ifstream in(path, std::ios::binary);
-  std::string line, scratch;
+  LineReader in(path);
   // vigil's layout is known from its first two lines; rows are written (and flushed) as read, so a
   // later line that is not a record ends the rows instead of starting over.
-  bool compact = in && std::getline(in, line) && line == "[" && std::getline(in, line) &&
-                 (line == "]" || line.starts_with('{'));
-  if (compact) {
-    do {
-      if (line == "]") break;
-      if (!line.empty() && line.back() == ',') line.pop_back();
-      if (line.empty() || line.front() != '{') break;
+  auto first = in.next(kMaxTimelineLine);
+  auto line = first && *first == "[" ? in.next(kMaxTimelineLine) : std::nullopt;
+  if (line && (*line == "]" || line->starts_with('{'))) {
+    for (; line && shown < kMaxModuleRows; line = in.next(kMaxTimelineLine)) {
+      std::string_view row = *line;
+      if (row == "]") break;
+      if (!row.empty() && row.back() == ',') row.remove_suffix(1);
+      if (row.empty() || row.front() != '{') break;
       if (shown++ != 0) out += ',';
-      append_html_safe_json(out, line);
+      append_html_safe_json(out, row);
       file.maybe_flush();
-    } while (shown < kMaxModuleRows && std::getline(in, line));
+    }
   } else {
+    std::string scratch;
     std::error_code ec;
     auto size = fs::file_size(path, ec);
     auto all = !ec && size <= kMaxParsedModuleFile ? read_json(path) : std::nullopt;
