@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
+#include <string_view>
 
 #include "report/alert_explanations.hpp"
 #include "support/test_support.hpp"
@@ -149,6 +151,43 @@ TEST(HtmlReport, SafeJsonEscapesMarkupOnly) {
   append_html_safe_json(out, "{\"a\":\"</b>&\xE2\x80\xA9\xC3\xA9\"}");
   EXPECT_EQ(out, "{\"a\":\"\\u003c/b\\u003e\\u0026\\u2029\xC3\xA9\"}");
   EXPECT_EQ(json::parse(out)["a"], "</b>&\xE2\x80\xA9\xC3\xA9");
+}
+
+// The 16-byte scan against the rule itself, with the markup bytes (and U+2028/9, and an 0xE2
+// that starts neither) at every position of a block.
+TEST(HtmlReport, SafeJsonOnRandomTextEqualsTheByteRule) {
+  auto rule = [](std::string_view in) {
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '<')
+        out += "\\u003c";
+      else if (in[i] == '>')
+        out += "\\u003e";
+      else if (in[i] == '&')
+        out += "\\u0026";
+      else if (in.substr(i, 3) == "\xE2\x80\xA8" || in.substr(i, 3) == "\xE2\x80\xA9") {
+        out += in[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+        i += 2;
+      } else
+        out += in[i];
+    }
+    return out;
+  };
+  const std::string_view pieces[] = {
+      "<", ">", "&", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x82\xAC", "\xE2"};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const std::size_t length = rng() % 70;
+    while (text.size() < length)
+      if (rng() % static_cast<unsigned>(1 + i % 30) == 0)
+        text += pieces[rng() % std::size(pieces)];
+      else
+        text += static_cast<char>('a' + rng() % 26);
+    std::string out = "x";
+    append_html_safe_json(out, text);
+    ASSERT_EQ(out, "x" + rule(text)) << i;
+  }
 }
 
 TEST(HtmlReport, FeedDateIsTheNewestObjectDate) {
