@@ -108,9 +108,31 @@ class BinaryPlistParser {
 
  private:
   static std::uint64_t be(std::string_view s) {
-    std::uint64_t v = 0;
-    for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
-    return v;
+    // Offsets, references and lengths are 1, 2, 4 or 8 bytes: one load each.
+    switch (s.size()) {
+      case 1:
+        return static_cast<unsigned char>(s[0]);
+      case 2: {
+        std::uint16_t v = 0;
+        std::memcpy(&v, s.data(), 2);
+        return __builtin_bswap16(v);
+      }
+      case 4: {
+        std::uint32_t v = 0;
+        std::memcpy(&v, s.data(), 4);
+        return __builtin_bswap32(v);
+      }
+      case 8: {
+        std::uint64_t v = 0;
+        std::memcpy(&v, s.data(), 8);
+        return __builtin_bswap64(v);
+      }
+      default: {
+        std::uint64_t v = 0;
+        for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
+        return v;
+      }
+    }
   }
 
   static bool fail(std::string& error, std::string message) {

@@ -52,10 +52,24 @@ bool same(const EventView& a, const EventView& b) {
 }
 
 void sort(TimelineRun& run) {
+  // Sorted by time from a compact copy of the times (the events themselves are only read for
+  // equal times): most comparisons then stay in the cache.
+  struct Key {
+    core::Micros when;
+    std::uint32_t at;
+  };
   const std::string& bytes = run.bytes;
-  std::sort(run.order.begin(), run.order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return less(view(bytes.data() + a), view(bytes.data() + b));
+  std::vector<Key> keys(run.order.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    Header h{};
+    std::memcpy(&h, bytes.data() + run.order[i], kHeader);
+    keys[i] = {h.when, run.order[i]};
+  }
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.when != b.when) return a.when < b.when;
+    return less(view(bytes.data() + a.at), view(bytes.data() + b.at));
   });
+  for (std::size_t i = 0; i < keys.size(); ++i) run.order[i] = keys[i].at;
 }
 
 // Reads one run back, event by event, in its sorted order. The current event
