@@ -919,8 +919,29 @@ std::optional<Url> parse_url(std::string_view input) {
   return url;
 }
 
+bool may_contain_link(std::string_view text) {
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // "://" and its defanged forms; full-width dots and labels of other scripts.
+    if (c == ':' || c >= 0x80) return true;
+    // A dot with a label (or the end of "[.]", "(.)", "{.}") after it: not a sentence's end.
+    if (c == '.' && i + 1 < n) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (is_ascii_alnum(static_cast<char>(next)) || next == '-' || next == '_' || next == ']' ||
+          next == ')' || next == '}' || next >= 0x80)
+        return true;
+    }
+    // "[dot]", "(dot)".
+    if ((c == '[' || c == '(') && i + 3 < n && iequals_ascii(text.substr(i + 1, 3), "dot"))
+      return true;
+  }
+  return false;
+}
+
 std::vector<TextLink> extract_links(std::string_view text) {
   std::vector<TextLink> links;
+  if (!may_contain_link(text)) return links;
   LinkScanner scanner(text);
   Cls prev = Cls::space;
   std::size_t i = 0;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -436,6 +437,61 @@ INSTANTIATE_TEST_SUITE_P(
                       LinkCase{"abc。com", {{"abc。com", 0, false}}},
                       LinkCase{"我很好。谢谢。例子。中国", {}},
                       LinkCase{"http://abc.com。谢谢", {{"http://abc.com", 0, true}}}));
+
+// The quick look never says "no link" where the scanner finds one: random text over the
+// characters that make links (dots of every kind, defanged forms, schemes, sentence ends).
+TEST(ExtractLinks, QuickLookNeverMissesALink) {
+  const std::string_view pieces[] = {"a",
+                                     "b",
+                                     "example",
+                                     "com",
+                                     "org",
+                                     "1",
+                                     "192",
+                                     " ",
+                                     ".",
+                                     "..",
+                                     ":",
+                                     "//",
+                                     "/",
+                                     "-",
+                                     "_",
+                                     "[",
+                                     "]",
+                                     "(",
+                                     ")",
+                                     "{",
+                                     "}",
+                                     "dot",
+                                     "DoT",
+                                     "hxxp",
+                                     "https",
+                                     "www",
+                                     "\xE3\x80\x82",
+                                     "\xEF\xBC\x8E",
+                                     "\xEF\xBD\xA1",
+                                     "\xD0\xBF",
+                                     "@",
+                                     "!",
+                                     ",",
+                                     "\n"};
+  std::mt19937 rng(11);
+  std::size_t with_links = 0, without = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    const std::size_t count = 1 + rng() % 12;
+    for (std::size_t k = 0; k < count; ++k) text += pieces[rng() % std::size(pieces)];
+    const bool found = !extract_links(text).empty();
+    if (found) ++with_links;
+    if (!may_contain_link(text)) ++without;
+    ASSERT_TRUE(!found || may_contain_link(text)) << text;
+  }
+  // Both kinds of text were met, many times.
+  EXPECT_GT(with_links, 5000u);
+  EXPECT_GT(without, 10000u);
+  EXPECT_FALSE(may_contain_link("Model rescue pepper door badge shape logic prairie horse ocean."));
+  EXPECT_TRUE(may_contain_link("see example[dot]com"));
+}
 
 TEST(ExtractLinks, OffsetsPointAtTheLink) {
   std::string text = "Ваш код: 1234. Перейдите: https://bank-secure.example/login?u=1 (срочно)";
