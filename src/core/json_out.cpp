@@ -151,6 +151,10 @@ void append_json_text(std::string& out, std::string_view bytes) {
 }
 
 void append_json_number(std::string& out, std::int64_t value) {
+  if (value >= 0 && value < 10) {  // most flags and counters of evidence rows
+    out += static_cast<char>('0' + value);
+    return;
+  }
   char buf[24];
   auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
   out.append(buf, static_cast<std::size_t>(end - buf));
