@@ -33,8 +33,6 @@ namespace {
 namespace fs = std::filesystem;
 using modules::Json;
 
-// Records per module embedded in the page.
-constexpr std::size_t kMaxModuleRows = 10000;
 // MVT writes indented module files; past this size they are not embedded.
 constexpr std::uintmax_t kMaxParsedModuleFile = 64u << 20;
 // simdjson's batch size: the longest timeline.jsonl line it can read.
@@ -135,7 +133,7 @@ void append_module_rows(BufferedFile& file, const fs::path& path) {
   auto first = in.next(kMaxTimelineLine);
   auto line = first && *first == "[" ? in.next(kMaxTimelineLine) : std::nullopt;
   if (line && (*line == "]" || line->starts_with('{'))) {
-    for (; line && shown < kMaxModuleRows; line = in.next(kMaxTimelineLine)) {
+    for (; line && shown < kReportModuleRows; line = in.next(kMaxTimelineLine)) {
       std::string_view row = *line;
       if (row == "]") break;
       if (!row.empty() && row.back() == ',') row.remove_suffix(1);
@@ -151,7 +149,7 @@ void append_module_rows(BufferedFile& file, const fs::path& path) {
     auto all = !ec && size <= kMaxParsedModuleFile ? read_json(path) : std::nullopt;
     if (all && all->is_array())
       for (const auto& r : *all) {
-        if (shown == kMaxModuleRows) break;
+        if (shown == kReportModuleRows) break;
         if (shown++ != 0) out += ',';
         append_safe(out, r, scratch);
         file.maybe_flush();

@@ -43,6 +43,11 @@ bool stop_direct(int fd) {
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0;
 }
 
+bool start_direct(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0;
+}
+
 // Writes the whole blocks of every page-cache-bypassing output file, in the order they were
 // handed over, on one thread, from a pool of kPoolChunks aligned buffers: at most that much is in
 // flight, however many files are open, and a producer waits only when the device falls behind.
@@ -167,6 +172,9 @@ BufferedFile::~BufferedFile() { close(); }
 bool BufferedFile::open(const fs::path& path, Cache cache) {
   constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
   bypass_ = false;
+  keep_first_ = cache == Cache::keep_first;
+  cached_left_ = 0;
+  written_ = 0;
   if (cache == Cache::bypass) {
     fd_ = ::open(path.c_str(), kFlags | O_DIRECT, 0666);
     bypass_ = fd_ >= 0;
@@ -183,8 +191,19 @@ void BufferedFile::flush() {
     buffer_.clear();
     return;
   }
+  if (cached_left_ != 0) {
+    const std::size_t n = std::min(cached_left_, buffer_.size());
+    failed_ = !write_fully(fd_, buffer_.data(), n) || failed_;
+    written_ += n;
+    cached_left_ -= n;
+    buffer_.erase(0, n);
+    // The cached part ends on a block boundary: the rest bypasses the cache, if it can.
+    if (cached_left_ == 0) bypass_ = start_direct(fd_);
+    if (buffer_.empty()) return;
+  }
   if (!bypass_) {
     failed_ = !write_fully(fd_, buffer_.data(), buffer_.size()) || failed_;
+    written_ += buffer_.size();
     buffer_.clear();
     return;
   }
@@ -213,6 +232,14 @@ void BufferedFile::flush() {
   buffer_.erase(0, blocks);
 }
 
+void BufferedFile::bypass_from_here() {
+  if (!keep_first_ || fd_ < 0) return;
+  keep_first_ = false;
+  const std::size_t end = written_ + buffer_.size();
+  cached_left_ = (end + kDirectAlign - 1) / kDirectAlign * kDirectAlign - written_;
+  if (cached_left_ == 0) bypass_ = start_direct(fd_);
+}
+
 bool BufferedFile::close() {
   if (fd_ < 0) return !failed_;
   flush();
@@ -234,7 +261,7 @@ JsonRecordFile::JsonRecordFile(fs::path path, bool single_object)
 bool JsonRecordFile::next_record() {
   if (failed_) return false;
   if (!file_.is_open()) {
-    if (!file_.open(path_)) {
+    if (!file_.open(path_, BufferedFile::Cache::keep_first)) {
       failed_ = true;
       return false;
     }
@@ -242,6 +269,7 @@ bool JsonRecordFile::next_record() {
   }
   if (single_object_) return count_++ == 0;
   // One compact record per line: valid JSON, greppable, and no re-indentation pass per record.
+  if (count_ == kReportModuleRows) file_.bypass_from_here();
   if (count_++ != 0) file_.buffer() += ",\n";
   return true;
 }

@@ -16,6 +16,9 @@
 namespace vigil::report {
 
 inline constexpr const char* kOutputSchemaVersion = "1.2";
+/// Records of each module embedded in report.html, the first ones. JsonRecordFile writes them
+/// through the page cache, so that the report reads them back from memory, not from the disk.
+inline constexpr std::size_t kReportModuleRows = 10000;
 
 /// An output file written through a large buffer: append to buffer(), then call maybe_flush().
 ///
@@ -28,14 +31,18 @@ inline constexpr const char* kOutputSchemaVersion = "1.2";
 /// ordinary way.
 class BufferedFile {
  public:
-  enum class Cache { bypass, keep };
+  enum class Cache { bypass, keep, keep_first };
   BufferedFile() = default;
   ~BufferedFile();
   BufferedFile(const BufferedFile&) = delete;
   BufferedFile& operator=(const BufferedFile&) = delete;
   /// Creates or truncates the file; false when it cannot be (what is appended is then dropped).
-  /// Cache::keep for files that are read back soon (the timeline's spilled runs).
+  /// Cache::keep for files that are read back soon (the timeline's spilled runs); Cache::keep_first
+  /// for files whose start is read back soon: kept until bypass_from_here(), then bypassed.
   bool open(const std::filesystem::path& path, Cache cache = Cache::bypass);
+  /// For a Cache::keep_first file: what is appended from here (from the next block boundary on)
+  /// bypasses the page cache.
+  void bypass_from_here();
   [[nodiscard]] bool is_open() const { return fd_ >= 0; }
   std::string& buffer() { return buffer_; }
   void maybe_flush() {
@@ -59,7 +66,10 @@ class BufferedFile {
  private:
   void flush();
   int fd_ = -1;
-  bool bypass_ = false;  // whole blocks go to the background writer
+  bool bypass_ = false;          // whole blocks go to the background writer
+  bool keep_first_ = false;      // written through the page cache until told otherwise
+  std::size_t cached_left_ = 0;  // then: bytes to write through the page cache before bypassing
+  std::size_t written_ = 0;      // bytes written through the page cache
   std::string buffer_;
   DirectTarget target_;
   bool failed_ = false;
@@ -76,6 +86,7 @@ class JsonRecordFile final : public modules::RecordSink {
   void write_text(std::string_view record) override;
   /// Completes the file; false when writing failed (disk full…).
   bool close();
+
 
  private:
   /// Opens the file on the first record and writes the separator; false when nothing more is to

@@ -21,11 +21,14 @@ std::string pattern(std::size_t size, std::size_t seed) {
 }
 
 // Appends in the given piece sizes, flushing as the writers do, and returns what reached the file.
+// A Cache::keep_first file bypasses the cache from piece `bypass_at` on.
 std::string write_pieces(const fs::path& path, BufferedFile::Cache cache,
-                         const std::vector<std::size_t>& pieces, std::string& expected) {
+                         const std::vector<std::size_t>& pieces, std::string& expected,
+                         std::size_t bypass_at = 0) {
   BufferedFile file;
   EXPECT_TRUE(file.open(path, cache));
   for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (i == bypass_at) file.bypass_from_here();
     const std::string piece = pattern(pieces[i], i);
     expected += piece;
     file.buffer() += piece;
@@ -70,6 +73,30 @@ TEST(BufferedFile, WritesExactlyWhatWasAppendedAtEveryBoundary) {
     }
   }
   if (folders.size() > 1) fs::remove_all(folders.back());
+}
+
+// A file whose start stays in the page cache: wherever the switch comes (before anything, in
+// the middle of a block, after the buffer was flushed), the bytes are the ones appended.
+TEST(BufferedFile, KeepsTheStartCachedThenBypasses) {
+  test::TempDir dir;
+  std::vector<fs::path> folders{dir.path()};
+  if (fs::is_directory("/dev/shm")) {
+    test::TempDir probe;
+    folders.push_back(fs::path("/dev/shm") / probe.path().filename());
+    fs::create_directories(folders.back());
+  }
+  const std::vector<std::size_t> pieces{1000, 4096, (1u << 20) + 5, 3, 4093, 2u << 20, 11};
+  for (const auto& folder : folders) {
+    for (std::size_t at = 0; at <= pieces.size(); ++at) {
+      std::string expected;
+      const std::string written =
+          write_pieces(folder / ("first-" + std::to_string(at)), BufferedFile::Cache::keep_first,
+                       pieces, expected, at);
+      ASSERT_EQ(written.size(), expected.size()) << folder << " switch at " << at;
+      EXPECT_TRUE(written == expected) << folder << " switch at " << at;
+    }
+  }
+  for (std::size_t f = 1; f < folders.size(); ++f) fs::remove_all(folders[f]);
 }
 
 TEST(BufferedFile, ReportsAFileThatCannotBeCreated) {
