@@ -61,6 +61,7 @@ class BufferedFile {
     bool direct = true;   // false once the file system refused an O_DIRECT write
     bool failed = false;  // a block could not be written
     std::size_t in_flight = 0;
+    bool writing = false;  // one of the writer's threads is writing a block of it
   };
 
  private:
@@ -86,7 +87,6 @@ class JsonRecordFile final : public modules::RecordSink {
   void write_text(std::string_view record) override;
   /// Completes the file; false when writing failed (disk full…).
   bool close();
-
 
  private:
   /// Opens the file on the first record and writes the separator; false when nothing more is to
