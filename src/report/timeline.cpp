@@ -155,24 +155,39 @@ bool cursor_less(const RunCursor& a, const RunCursor& b) {
 template <typename Visit>
 std::optional<std::size_t> merge_runs(const std::vector<TimelineRun>& runs, Visit visit) {
   std::vector<std::unique_ptr<RunCursor>> cursors;
+  // A binary min-heap of the cursors by their current event; the top is advanced in place and
+  // sifted down once (half the work of a pop and a push).
   std::vector<RunCursor*> heap;
   for (const auto& run : runs) {
     cursors.push_back(std::make_unique<RunCursor>(run));
     if (cursors.back()->next()) heap.push_back(cursors.back().get());
   }
-  auto later = [](const RunCursor* a, const RunCursor* b) { return cursor_less(*b, *a); };
-  std::make_heap(heap.begin(), heap.end(), later);
+  auto sift_down = [&heap](std::size_t i) {
+    const std::size_t n = heap.size();
+    RunCursor* moving = heap[i];
+    for (;;) {
+      std::size_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && cursor_less(*heap[child + 1], *heap[child])) ++child;
+      if (!cursor_less(*heap[child], *moving)) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = moving;
+  };
+  for (std::size_t i = heap.size() / 2; i-- > 0;) sift_down(i);
 
   std::size_t visited = 0;
   const TimelineRun* last_run = nullptr;
   EventView last;
   std::string last_event, last_data;
   while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), later);
-    RunCursor* cursor = heap.back();
+    RunCursor* cursor = heap.front();
     const EventView& e = cursor->event();
     const TimelineRun& run = cursor->run();
-    if (last_run == nullptr || last_run->name != run.name || !same(e, last)) {
+    const bool same_module =
+        last_run == &run || (last_run != nullptr && last_run->name == run.name);
+    if (!same_module || !same(e, last)) {
       ++visited;
       last_run = &run;
       last_event.assign(e.event);
@@ -180,10 +195,11 @@ std::optional<std::size_t> merge_runs(const std::vector<TimelineRun>& runs, Visi
       last = EventView{e.when, last_event, last_data};
       visit(e, run);
     }
-    if (cursor->next())
-      std::push_heap(heap.begin(), heap.end(), later);
-    else
+    if (!cursor->next()) {
+      heap.front() = heap.back();
       heap.pop_back();
+    }
+    if (!heap.empty()) sift_down(0);
   }
   for (const auto& cursor : cursors)
     if (cursor->failed()) return std::nullopt;
