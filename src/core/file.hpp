@@ -1,5 +1,6 @@
 // Whole-file reads for the small files vigil reads in one piece (JSON results, key and password
-// files, CSV): bounded, so a hostile or sparse file cannot exhaust memory.
+// files, CSV): bounded, so a hostile or sparse file cannot exhaust memory. And the small helpers
+// every writer of files shares.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,10 @@
 #include <string_view>
 
 namespace vigil::core {
+
+/// Writes all `size` bytes to `fd`, writing again after an interrupted or partial write. False,
+/// with errno set, when the file cannot take them (a write that makes no progress is EIO).
+bool write_all(int fd, const void* data, std::size_t size);
 
 /// Gives back the memory pages wholly inside `bytes`, which must be read-only data of the
 /// program's own file (the embedded IOC snapshot): they stop counting toward the process's

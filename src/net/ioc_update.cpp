@@ -15,6 +15,8 @@
 #include <system_error>
 #include <utility>
 
+#include "core/file.hpp"
+
 namespace vigil::net {
 
 namespace {
@@ -202,21 +204,6 @@ class FileDescriptor {
   int fd_;
 };
 
-std::optional<std::string> write_all(int fd, const std::string& bytes) {
-  const char* data = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    const ssize_t written = ::write(fd, data, left);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return errno_text(errno);
-    }
-    data += written;
-    left -= static_cast<std::size_t>(written);
-  }
-  return std::nullopt;
-}
-
 // Writes `bytes` to a new temporary file beside `target`, flushes it to disk and renames it over
 // `target`: a reader sees either the old or the new complete file, and a crash leaves at worst a
 // stray ".<name>.tmp-*" (ignored: it does not end in ".stix2"). Returns an error message.
@@ -230,7 +217,7 @@ std::optional<std::string> replace_atomically(const fs::path& target, const std:
     FileDescriptor fd(
         ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (fd.get() < 0) return "cannot create " + temp.string() + ": " + errno_text(errno);
-    error = write_all(fd.get(), bytes);
+    if (!core::write_all(fd.get(), bytes.data(), bytes.size())) error = errno_text(errno);
     if (!error && ::fsync(fd.get()) != 0) error = errno_text(errno);
     if (!error && fd.close() != 0) error = errno_text(errno);
     if (error) error = "cannot write " + temp.string() + ": " + *error;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/file.hpp"
 #include "core/json_out.hpp"
 #include "core/time.hpp"
 
@@ -26,17 +27,6 @@ std::string dump(const Json& value, int indent) {
 }
 
 namespace {
-
-bool write_fully(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t written = ::write(fd, data, size);
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    data += written;
-    size -= static_cast<std::size_t>(written);
-  }
-  return true;
-}
 
 bool stop_direct(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
@@ -140,7 +130,7 @@ class DirectWriter {
         t.failed = !stop_direct(t.fd);
       }
     }
-    if (size > 0 && !t.failed) t.failed = !write_fully(t.fd, data, size);
+    if (size > 0 && !t.failed) t.failed = !core::write_all(t.fd, data, size);
   }
 
   // The oldest job of a file no other thread is writing: a file's blocks stay in order.
@@ -205,7 +195,7 @@ void BufferedFile::flush() {
   }
   if (cached_left_ != 0) {
     const std::size_t n = std::min(cached_left_, buffer_.size());
-    failed_ = !write_fully(fd_, buffer_.data(), n) || failed_;
+    failed_ = !core::write_all(fd_, buffer_.data(), n) || failed_;
     written_ += n;
     cached_left_ -= n;
     buffer_.erase(0, n);
@@ -214,7 +204,7 @@ void BufferedFile::flush() {
     if (buffer_.empty()) return;
   }
   if (!bypass_) {
-    failed_ = !write_fully(fd_, buffer_.data(), buffer_.size()) || failed_;
+    failed_ = !core::write_all(fd_, buffer_.data(), buffer_.size()) || failed_;
     written_ += buffer_.size();
     buffer_.clear();
     return;
@@ -237,7 +227,7 @@ void BufferedFile::flush() {
     bypass_ = false;
     if (target_.direct) target_.failed = !stop_direct(fd_) || target_.failed;
     failed_ = target_.failed || failed_;
-    failed_ = !write_fully(fd_, buffer_.data() + done, buffer_.size() - done) || failed_;
+    failed_ = !core::write_all(fd_, buffer_.data() + done, buffer_.size() - done) || failed_;
     buffer_.clear();
     return;
   }
@@ -260,7 +250,7 @@ bool BufferedFile::close() {
     if (target_.direct && !buffer_.empty()) target_.failed = !stop_direct(fd_) || target_.failed;
     failed_ = target_.failed || failed_;
   }
-  if (!buffer_.empty() && !failed_) failed_ = !write_fully(fd_, buffer_.data(), buffer_.size());
+  if (!buffer_.empty() && !failed_) failed_ = !core::write_all(fd_, buffer_.data(), buffer_.size());
   buffer_.clear();
   failed_ = ::close(fd_) != 0 || failed_;
   fd_ = -1;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/file.hpp"
 #include "core/hash.hpp"
 #include "core/plist.hpp"
 
@@ -92,12 +93,7 @@ bool write_private(const fs::path& path, const core::ByteSource& source) {
   bool ok = !buffer.empty();
   for (std::uint64_t at = 0; ok && at < source.size();) {
     auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, source.size() - at));
-    ok = source.read(at, buffer.bytes().first(n));
-    for (std::size_t done = 0; ok && done < n;) {
-      ssize_t w = ::write(fd, buffer.data() + done, n - done);
-      ok = w > 0;
-      if (ok) done += static_cast<std::size_t>(w);
-    }
+    ok = source.read(at, buffer.bytes().first(n)) && core::write_all(fd, buffer.data(), n);
     at += n;
   }
   return ::close(fd) == 0 && ok;
