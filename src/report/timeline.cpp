@@ -1,5 +1,8 @@
 #include "report/timeline.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -10,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/file.hpp"
 #include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "report/writers.hpp"
@@ -299,7 +303,7 @@ void ModuleTimeline::add(core::Micros when, std::string_view event, std::string_
   const std::size_t size = kHeader + event.size() + data.size();
   if (!run_.order.empty() && run_.bytes.size() + size > timeline_.run_bytes())
     timeline_.spill(run_);
-  if (run_.bytes.capacity() < timeline_.run_bytes()) run_.bytes.reserve(timeline_.run_bytes());
+  if (run_.bytes.capacity() < timeline_.run_bytes()) run_.bytes = timeline_.take_buffer();
   Header h{when, static_cast<std::uint32_t>(event.size()), static_cast<std::uint32_t>(data.size())};
   run_.order.push_back(static_cast<std::uint32_t>(run_.bytes.size()));
   run_.bytes.append(reinterpret_cast<const char*>(&h), kHeader);
@@ -332,12 +336,31 @@ void Timeline::keep(TimelineRun run) {
     const std::size_t bytes = run.bytes.size() + run.order.size() * sizeof(std::uint32_t);
     if (kept_bytes_ + bytes <= keep_bytes_) {
       kept_bytes_ += bytes;
+      // A copy of the events' size is kept; the module's buffer goes to the next module.
+      std::string buffer(run.bytes.data(), run.bytes.size());
+      buffer.swap(run.bytes);
       runs_.push_back(std::move(run));
-      runs_.back().bytes.shrink_to_fit();
+      buffer.clear();
+      spare_buffers_.push_back(std::move(buffer));
       return;
     }
   }
   write_run(run);
+  std::lock_guard lock(mutex_);
+  spare_buffers_.push_back(std::move(run.bytes));
+}
+
+std::string Timeline::take_buffer() {
+  std::string buffer;
+  {
+    std::lock_guard lock(mutex_);
+    if (!spare_buffers_.empty()) {
+      buffer = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    }
+  }
+  buffer.reserve(run_bytes_);
+  return buffer;
 }
 
 void Timeline::spill(TimelineRun& run) {
@@ -352,15 +375,25 @@ void Timeline::write_run(TimelineRun& run) {
     number = spilled_++;
   }
   fs::path path = spill_dir_ / (".timeline-" + std::to_string(number) + ".tmp");
-  BufferedFile out;
-  bool ok = out.open(path, BufferedFile::Cache::keep);
+  // Through the page cache (read back soon), from a small buffer each thread reuses: a run is
+  // spilled every few MB of events, and a new buffer each time is new memory for the kernel to map.
+  constexpr std::size_t kSpillChunk = 256u << 10;
+  thread_local std::string chunk;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  bool ok = fd >= 0;
+  chunk.clear();
   for (std::uint32_t offset : run.order) {
     Header h{};
     std::memcpy(&h, run.bytes.data() + offset, kHeader);
-    out.buffer().append(run.bytes, offset, kHeader + h.event_size + h.data_size);
-    out.maybe_flush();
+    chunk.append(run.bytes, offset, kHeader + h.event_size + h.data_size);
+    if (chunk.size() >= kSpillChunk) {
+      ok = ok && core::write_all(fd, chunk.data(), chunk.size());
+      chunk.clear();
+    }
   }
-  ok = out.close() && ok;
+  ok = ok && core::write_all(fd, chunk.data(), chunk.size());
+  chunk.clear();
+  if (fd >= 0) ok = ::close(fd) == 0 && ok;
   run.bytes.clear();
   run.order.clear();
   std::lock_guard lock(mutex_);
@@ -409,6 +442,7 @@ void Timeline::limit_runs() {
 
 std::optional<std::size_t> Timeline::write(const fs::path& csv_path, const fs::path& jsonl_path,
                                            MergedEventSink* also) {
+  std::vector<std::string>().swap(spare_buffers_);  // no module adds events any more
   limit_runs();
   // One merge feeds every output: this thread merges and hands the distinct events, packed after
   // the index of their run, in shared batches to a thread per output (CSV, JSONL and `also`), so

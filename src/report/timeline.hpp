@@ -74,6 +74,9 @@ class Timeline {
   /// Sorts a module's full buffer, writes it to a run file and empties it (capacity kept).
   void spill(TimelineRun& run);
   void write_run(TimelineRun& run);
+  /// An empty buffer of run_bytes() capacity for a module's events: a finished module's, when
+  /// there is one (new memory costs the kernel a fault per page).
+  std::string take_buffer();
   /// Merges runs of the same module until at most kMaxRuns are left (the final merges keep
   /// them all open, twice).
   void limit_runs();
@@ -85,6 +88,7 @@ class Timeline {
   std::size_t run_bytes_, keep_bytes_;
   std::mutex mutex_;
   std::vector<TimelineRun> runs_;
+  std::vector<std::string> spare_buffers_;  // at most one per module thread
   std::size_t kept_bytes_ = 0;
   std::size_t spilled_ = 0;
   bool failed_ = false;
