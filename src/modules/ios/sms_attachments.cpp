@@ -37,44 +37,91 @@ void run(ModuleContext& ctx) {
     ctx.warn("sms.db: " + error);
     return;
   }
-  const ColumnRecord columns(*row);
+  // The record is written as JSON text, without a tree (one per attachment); the extra members
+  // replace the columns of the same name in place, or follow the columns.
+  static constexpr std::string_view kExtra[] = {"isodate",       "start_date", "direction",
+                                                "has_user_info", "service",    "filename"};
+  const ColumnRecord columns(*row, kExtra);
   const int created_col = columns.index("created_date");
   const int start_col = columns.index("start_date");
   const int outgoing_col = columns.index("is_outgoing");
   const int user_info_col = columns.index("user_info");
+  const int service_col = columns.index("service");
+  const int filename_col = columns.index("filename");
+  const int transfer_col = columns.index("transfer_name");
+  const int phone_col = columns.index("phone_number");
+  const int bytes_col = columns.index("total_bytes");
+  const int sticker_col = columns.index("is_sticker");
+  // A text or blob column as the record shows it ("" for anything else: NULL, a number).
+  auto shown_text = [&](int column) {
+    const auto cell = column < 0 ? core::Statement::Cell{} : row->cell(column);
+    if (cell.type == SQLITE_TEXT) return core::utf8_or_escaped(cell.bytes);
+    if (cell.type == SQLITE_BLOB) return core::base64_encode(cell.bytes);
+    return std::string();
+  };
 
+  // Reused from row to row.
+  std::string values, record, data;
   while (row->step()) {
-    Json r = columns.build(*row);
     auto when = cocoa_column(*row, created_col);
-    r["isodate"] = iso_or_null(when);
-    if (start_col >= 0) r["start_date"] = iso_or_null(cocoa_column(*row, start_col));
     const bool outgoing = outgoing_col >= 0 && row->type(outgoing_col) == SQLITE_INTEGER &&
                           row->integer(outgoing_col) == 1;
-    const std::string direction = outgoing ? "sent" : "received";
-    r["direction"] = direction;
-    r["has_user_info"] = user_info_col >= 0 && !row->is_null(user_info_col);
-    if (json_string(r["service"]).empty()) r["service"] = "Unknown";
-    std::string filename = json_string(r.value("filename", Json()));
-    if (filename.empty()) filename = "NULL";
-    r["filename"] = filename;
+    const std::string_view direction = outgoing ? "sent" : "received";
+    const bool has_user_info = user_info_col >= 0 && !row->is_null(user_info_col);
+    std::string service = shown_text(service_col);
+    const bool unknown_service = service.empty();
+    if (unknown_service) service = "Unknown";
+    std::string filename = shown_text(filename_col);
+    const bool null_filename = filename.empty();
+    if (null_filename) filename = "NULL";
 
-    ctx.timeline(when, "sms_attachment",
-                 py_str(r["service"]) + ": Attachment '" +
-                     py_str(r.value("transfer_name", Json())) + "' " + direction + " from " +
-                     py_str(r["phone_number"]) + " with " + py_str(r.value("total_bytes", Json())) +
-                     " bytes (is_sticker: " + py_str(r.value("is_sticker", Json())) +
-                     ", has_user_info: " + py_str(r["has_user_info"]) + ")");
+    values.clear();
+    std::size_t ends[std::size(kExtra)];
+    append_iso_or_null(values, when);
+    ends[0] = values.size();
+    if (start_col >= 0) append_iso_or_null(values, cocoa_column(*row, start_col));
+    ends[1] = values.size();
+    values += outgoing ? "\"sent\"" : "\"received\"";
+    ends[2] = values.size();
+    values += has_user_info ? "true" : "false";
+    ends[3] = values.size();
+    if (unknown_service) values += "\"Unknown\"";
+    ends[4] = values.size();
+    if (null_filename) values += "\"NULL\"";
+    ends[5] = values.size();
+    std::string_view parts[std::size(kExtra)];
+    for (std::size_t i = 0, begin = 0; i < std::size(kExtra); begin = ends[i++])
+      parts[i] = std::string_view(values).substr(begin, ends[i] - begin);
+    record.clear();
+    columns.write(*row, parts, record);
+    const EventRef event = EventRef::text(record);
+
+    data = service;
+    data += ": Attachment '";
+    append_column_py_str(data, *row, transfer_col);
+    data += "' ";
+    data += direction;
+    data += " from ";
+    append_column_py_str(data, *row, phone_col);
+    data += " with ";
+    append_column_py_str(data, *row, bytes_col);
+    data += " bytes (is_sticker: ";
+    append_column_py_str(data, *row, sticker_col);
+    data += ", has_user_info: ";
+    data += has_user_info ? "True" : "False";
+    data += ')';
+    ctx.timeline(when, "sms_attachment", data);
 
     if (ctx.iocs() != nullptr && filename != "NULL" &&
-        !ctx.check_file_path(filename, r, Level::high) && filename.starts_with("~/"))
-      ctx.check_file_path("/private/var/mobile/" + filename.substr(2), r, Level::high);
+        !ctx.check_file_path(filename, event, Level::high) && filename.starts_with("~/"))
+      ctx.check_file_path("/private/var/mobile/" + filename.substr(2), event, Level::high);
     if ((filename.starts_with("/var/tmp/") || filename.starts_with("/private/var/tmp/")) &&
         filename.ends_with("-1") && !outgoing)
       ctx.alert(Level::medium,
                 "Suspicious iMessage attachment " + core::printable(filename) + " on " +
                     (when ? core::format_iso(*when) : std::string()),
-                when, r);
-    ctx.emit(r);
+                when, event);
+    ctx.emit_text(record);
   }
   if (!row->error().empty())
     ctx.warn("sms.db: " + row->error() + " (attachments after it are missing)");
