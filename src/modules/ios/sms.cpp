@@ -81,7 +81,8 @@ void run(ModuleContext& ctx) {
   const int account_col = columns.index("account");
 
   // Reused from row to row.
-  std::string text, values, record, data;
+  std::string text, record, data;
+  MemberTexts values;
   while (row->step()) {
     auto when = cocoa_column(*row, date_col);
     auto read = cocoa_column(*row, read_col);
@@ -94,25 +95,21 @@ void run(ModuleContext& ctx) {
     links.add_text(text);
 
     values.clear();
-    std::size_t ends[std::size(kExtra)];
-    append_iso_or_null(values, when);
-    ends[0] = values.size();
-    append_iso_or_null(values, read);
-    ends[1] = values.size();
-    values += from_me_col >= 0 && row->type(from_me_col) == SQLITE_INTEGER &&
-                      row->integer(from_me_col) == 1
-                  ? "\"sent\""
-                  : "\"received\"";
-    ends[2] = values.size();
-    core::append_json_string(values, text);
-    ends[3] = values.size();
-    core::append_json_strings(values, links.shown());
-    ends[4] = values.size();
-    std::string_view parts[std::size(kExtra)];
-    for (std::size_t i = 0, begin = 0; i < std::size(kExtra); begin = ends[i++])
-      parts[i] = std::string_view(values).substr(begin, ends[i] - begin);
+    append_iso_or_null(values.text(), when);
+    values.end_member();
+    append_iso_or_null(values.text(), read);
+    values.end_member();
+    values.text() += from_me_col >= 0 && row->type(from_me_col) == SQLITE_INTEGER &&
+                             row->integer(from_me_col) == 1
+                         ? "\"sent\""
+                         : "\"received\"";
+    values.end_member();
+    core::append_json_string(values.text(), text);
+    values.end_member();
+    core::append_json_strings(values.text(), links.shown());
+    values.end_member();
     record.clear();
-    columns.write(*row, parts, record);
+    columns.write(*row, values.parts(), record);
     const EventRef event = EventRef::text(record);
 
     data.clear();

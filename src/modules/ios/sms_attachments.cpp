@@ -61,7 +61,8 @@ void run(ModuleContext& ctx) {
   };
 
   // Reused from row to row.
-  std::string values, record, data;
+  std::string record, data;
+  MemberTexts values;
   while (row->step()) {
     auto when = cocoa_column(*row, created_col);
     const bool outgoing = outgoing_col >= 0 && row->type(outgoing_col) == SQLITE_INTEGER &&
@@ -76,24 +77,20 @@ void run(ModuleContext& ctx) {
     if (null_filename) filename = "NULL";
 
     values.clear();
-    std::size_t ends[std::size(kExtra)];
-    append_iso_or_null(values, when);
-    ends[0] = values.size();
-    if (start_col >= 0) append_iso_or_null(values, cocoa_column(*row, start_col));
-    ends[1] = values.size();
-    values += outgoing ? "\"sent\"" : "\"received\"";
-    ends[2] = values.size();
-    values += has_user_info ? "true" : "false";
-    ends[3] = values.size();
-    if (unknown_service) values += "\"Unknown\"";
-    ends[4] = values.size();
-    if (null_filename) values += "\"NULL\"";
-    ends[5] = values.size();
-    std::string_view parts[std::size(kExtra)];
-    for (std::size_t i = 0, begin = 0; i < std::size(kExtra); begin = ends[i++])
-      parts[i] = std::string_view(values).substr(begin, ends[i] - begin);
+    append_iso_or_null(values.text(), when);
+    values.end_member();
+    if (start_col >= 0) append_iso_or_null(values.text(), cocoa_column(*row, start_col));
+    values.end_member();
+    values.text() += outgoing ? "\"sent\"" : "\"received\"";
+    values.end_member();
+    values.text() += has_user_info ? "true" : "false";
+    values.end_member();
+    if (unknown_service) values.text() += "\"Unknown\"";
+    values.end_member();
+    if (null_filename) values.text() += "\"NULL\"";
+    values.end_member();
     record.clear();
-    columns.write(*row, parts, record);
+    columns.write(*row, values.parts(), record);
     const EventRef event = EventRef::text(record);
 
     data = service;

@@ -78,7 +78,8 @@ void messages(AppRun& a, const core::Database& db) {
   core::append_json_string(app, a.app.label);
 
   // Reused from row to row.
-  std::string text, link_text, values, record, data;
+  std::string text, link_text, record, data;
+  MemberTexts values;
   while (row->step()) {
     auto when = cocoa_column(*row, date_col);
     text.clear();
@@ -92,17 +93,17 @@ void messages(AppRun& a, const core::Database& db) {
         links.add_text(link_text, is_whatsapp_media_url);
       }
     values.clear();
-    append_iso_or_null(values, when);
-    const std::size_t iso_end = values.size();
-    core::append_json_string(values, text);
-    const std::size_t text_end = values.size();
+    append_iso_or_null(values.text(), when);
+    values.end_member();
+    core::append_json_string(values.text(), text);
+    values.end_member();
     if (!links.shown().empty() || core::trim(text).empty())
-      core::append_json_strings(values, links.shown());
-    const std::string_view v(values);
-    const std::string_view parts[] = {v.substr(0, iso_end), v.substr(iso_end, text_end - iso_end),
-                                      v.substr(text_end), app};
+      core::append_json_strings(values.text(), links.shown());
+    values.end_member();
+    values.text() += app;
+    values.end_member();
     record.clear();
-    columns.write(*row, parts, record);
+    columns.write(*row, values.parts(), record);
     const EventRef event = EventRef::text(record);
 
     data.assign(a.prefix);

@@ -47,6 +47,33 @@ class ColumnRecord {
   std::vector<std::size_t> appended_;    // extra members that are not columns, in order
 };
 
+/// The JSON texts of a ColumnRecord's extra members, one after another in one buffer reused from
+/// row to row: append a member's text to text(), then end_member(); an empty member is unset.
+class MemberTexts {
+ public:
+  void clear() {
+    text_.clear();
+    ends_.clear();
+  }
+  std::string& text() { return text_; }
+  void end_member() { ends_.push_back(text_.size()); }
+  /// The members' texts, in order; valid until the next change.
+  std::span<const std::string_view> parts() {
+    parts_.clear();
+    std::size_t begin = 0;
+    for (std::size_t end : ends_) {
+      parts_.push_back(std::string_view(text_).substr(begin, end - begin));
+      begin = end;
+    }
+    return parts_;
+  }
+
+ private:
+  std::string text_;
+  std::vector<std::size_t> ends_;
+  std::vector<std::string_view> parts_;
+};
+
 /// One WhatsApp app: WhatsApp Messenger or WhatsApp Business (same databases, another container).
 struct WhatsappApp {
   std::string_view label;       ///< "WhatsApp", "WhatsApp Business" (records' "app" field)
