@@ -52,12 +52,9 @@ void run(ModuleContext& ctx) {
   const int phone_col = columns.index("phone_number");
   const int bytes_col = columns.index("total_bytes");
   const int sticker_col = columns.index("is_sticker");
-  // A text or blob column as the record shows it ("" for anything else: NULL, a number).
+  // A column's string as the record shows it ("" for anything else: NULL, a number).
   auto shown_text = [&](int column) {
-    const auto cell = column < 0 ? core::Statement::Cell{} : row->cell(column);
-    if (cell.type == SQLITE_TEXT) return core::utf8_or_escaped(cell.bytes);
-    if (cell.type == SQLITE_BLOB) return core::base64_encode(cell.bytes);
-    return std::string();
+    return column < 0 ? std::string() : json_string(column_json(*row, column));
   };
 
   // Reused from row to row.
