@@ -56,6 +56,7 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
   }
   const bool redirects = db->has_column("history_visits", "redirect_source") &&
                          db->has_column("history_visits", "redirect_destination");
+  const bool synthesized = db->has_column("history_visits", "synthesized");
   const std::string db_rel = web::payload_rel_path(file.file_id);
   std::string error;
   auto row =
@@ -64,9 +65,14 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
                       (redirects ? "history_visits.redirect_source, "
                                    "history_visits.redirect_destination "
                                  : "NULL, NULL ") +
-                      "FROM history_items JOIN history_visits ON "
-                      "history_visits.history_item = "
-                      "history_items.id ORDER BY history_visits.visit_time",
+                      // MVT's join and order, but the visits are read in rowid order: through
+                      // Safari's history_visits__last_visit index, SQLite's plan for MVT's
+                      // query, each visit is a random read (12 reads per page at 280,000
+                      // visits). The extra sort keys keep ties in that index's order.
+                      "FROM history_visits NOT INDEXED CROSS JOIN history_items ON "
+                      "history_visits.history_item = history_items.id "
+                      "ORDER BY history_visits.visit_time, history_visits.history_item" +
+                      (synthesized ? ", history_visits.synthesized" : "") + ", history_visits.id",
                   error);
   if (!row) {
     ctx.warn(what + ": " + error);

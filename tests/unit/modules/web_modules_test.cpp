@@ -444,6 +444,46 @@ TEST(SafariHistory, RedirectIdsAreScopedToDatabase) {
   EXPECT_TRUE(run.alerts.empty()) << "visit 2 of the profile is not the destination";
 }
 
+TEST(SafariHistory, TiesInVisitTimeKeepTheOrderOfMvtsQuery) {
+  VIGIL_REQUIRE_SHARED();
+  BackupCopy b;
+  // Safari's index on visits, which SQLite's plan for MVT's query reads; visits whose rowid order
+  // is not that index's order, many at the same time.
+  std::string inserts =
+      "CREATE INDEX history_visits__last_visit ON history_visits (history_item, visit_time "
+      "DESC, synthesized ASC);";
+  for (int i = 1; i <= 9; ++i) inserts += item(i, "https://t" + std::to_string(i) + ".example/");
+  for (int v = 1; v <= 60; ++v)
+    inserts += visit(v, 9 - (v * 7) % 9, v % 3 == 0 ? "726100000.0" : "726100001.5");
+  inserts += "UPDATE history_visits SET synthesized = 1 WHERE id % 4 = 0;";
+  const fs::path db = b.payload(kSafariHistoryId);
+  make_history(db, inserts);
+  // The oracle: MVT's query on the same database.
+  std::vector<std::int64_t> expected;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw,
+                               "SELECT history_visits.id FROM history_items JOIN history_visits "
+                               "ON history_visits.history_item = history_items.id ORDER BY "
+                               "history_visits.visit_time",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) expected.push_back(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  ASSERT_EQ(expected.size(), 60u);
+  std::vector<std::int64_t> ids;
+  auto run = run_module("safari_history", b.root());
+  for (const auto& r : run.records) ids.push_back(r["visit_id"].get<std::int64_t>());
+  EXPECT_EQ(ids, expected);
+  std::vector<std::int64_t> rowid_order;  // by time, ties in rowid order: a plain scan's order
+  for (int early = 1; early >= 0; --early)
+    for (int v = 1; v <= 60; ++v)
+      if ((v % 3 == 0) == (early == 1)) rowid_order.push_back(v);
+  EXPECT_NE(expected, rowid_order) << "the fixture must tell the two orders apart";
+}
+
 TEST(SafariHistory, FastCrossHostRedirect) {
   VIGIL_REQUIRE_SHARED();
   BackupCopy b;
