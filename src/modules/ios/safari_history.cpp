@@ -59,6 +59,10 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
   const bool synthesized = db->has_column("history_visits", "synthesized");
   const std::string db_rel = web::payload_rel_path(file.file_id);
   std::string error;
+  // Each visit looks its item up by id, in no particular order: with SQLite's default 2 MB page
+  // cache, most of those are reads (180,000 for 280,000 visits). 8 MB holds the items table of a
+  // history of 90,000 sites; memory is only taken for the pages read.
+  if (auto pragma = db->prepare("PRAGMA cache_size = -8192", error)) pragma->step();
   auto row =
       db->prepare(std::string("SELECT history_items.id, history_items.url, history_visits.id, "
                               "history_visits.visit_time, ") +
