@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <xxhash.h>
+
 #include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "modules/ios/whatsapp_util.hpp"
@@ -49,6 +51,44 @@ constexpr ContactEvent kContactEvents[] = {
 };
 
 constexpr double kCreationDivergenceSeconds = 3600;
+
+// The contact events already written, by the 128-bit XXH3 hash of (time, field, contact): an
+// open-addressing table of hashes, without the keys. Each interaction looks up seven; a set of
+// strings spent most of that in cache misses on its nodes. Two different keys with the same
+// 128-bit hash are not a practical concern, and the timeline drops exact duplicates anyway.
+class SeenEvents {
+ public:
+  /// True the first time `key` is given.
+  bool insert(std::string_view key) {
+    XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
+    h.low64 |= 1;  // {0, 0} marks an empty slot
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    for (std::size_t at = h.low64 & (slots_.size() - 1);; at = (at + 1) & (slots_.size() - 1)) {
+      XXH128_hash_t& slot = slots_[at];
+      if (slot.low64 == 0) {
+        slot = h;
+        ++count_;
+        return true;
+      }
+      if (slot.low64 == h.low64 && slot.high64 == h.high64) return false;
+    }
+  }
+
+ private:
+  void grow() {
+    std::vector<XXH128_hash_t> old(std::max<std::size_t>(1024, slots_.size() * 2));
+    old.swap(slots_);
+    for (const auto& h : old) {
+      if (h.low64 == 0) continue;
+      std::size_t at = h.low64 & (slots_.size() - 1);
+      while (slots_[at].low64 != 0) at = (at + 1) & (slots_.size() - 1);
+      slots_[at] = h;
+    }
+  }
+
+  std::vector<XXH128_hash_t> slots_;
+  std::size_t count_ = 0;
+};
 
 std::string sql_identifier(std::string_view identifier) {
   std::string out = "\"";
@@ -291,7 +331,7 @@ void run(ModuleContext& ctx) {
   std::vector<WhatsappContactIndex> indexes(apps.size());
   std::vector<bool> loaded(apps.size(), false);
   // Contact aggregates repeat on every interaction of a contact: one event each.
-  std::unordered_set<std::string> contact_events;
+  SeenEvents contact_events;
   std::string event_text, event_key, record;
 
   // The record's cells: the columns, then the names WhatsApp's contacts resolve (their fields
@@ -414,15 +454,16 @@ void run(ModuleContext& ctx) {
       }
     }
     if (from) {
-      for (const auto& e : kContactEvents) {
+      for (std::size_t k = 0; k < std::size(kContactEvents); ++k) {
+        const auto& e = kContactEvents[k];
         std::size_t d = 0;
         while (kDateFields[d] != e.field) ++d;
         if (!times[d]) continue;
+        event_key.assign(reinterpret_cast<const char*>(&*times[d]), sizeof(core::Micros));
+        event_key += static_cast<char>(k);
+        event_key += *from;
+        if (!contact_events.insert(event_key)) continue;
         event_text.assign(e.before).append(*from).append(e.after);
-        event_key.assign(std::to_string(*times[d])).append("|").append(e.field).append("|");
-        event_key += event_text;
-        if (contact_events.contains(event_key)) continue;  // the common case: no allocation
-        contact_events.insert(event_key);
         ctx.timeline(times[d], e.field, event_text);
       }
     }

@@ -179,6 +179,38 @@ TEST(InteractionC, OlderLayoutsAndJoinTableNumbers) {
       "there"));
 }
 
+TEST(InteractionC, ContactEventsOncePerContactAcrossManyContacts) {
+  VIGIL_REQUIRE_SHARED();
+  TempDir dir;
+  auto backup = messaging::copy_backup(dir);
+  auto path = messaging::payload(backup, "HomeDomain", kPath);
+  // 1,500 contacts (more than the first tables of seen events hold), each the sender of three
+  // interactions; contact 7's creation date equals contact 8's and stays two events.
+  std::string sql =
+      "CREATE TABLE ZINTERACTIONS (Z_PK INTEGER PRIMARY KEY, ZSENDER INTEGER, ZSTARTDATE REAL, "
+      "ZBUNDLEID TEXT, ZDIRECTION INTEGER);"
+      "CREATE TABLE ZCONTACTS (Z_PK INTEGER PRIMARY KEY, ZDISPLAYNAME TEXT, ZIDENTIFIER TEXT, "
+      "ZCREATIONDATE REAL);BEGIN;";
+  constexpr int kContacts = 1500;
+  for (int c = 1; c <= kContacts; ++c)
+    sql += "INSERT INTO ZCONTACTS VALUES (" + std::to_string(c) + ", 'Person " + std::to_string(c) +
+           "', 'p" + std::to_string(c) + "@example.com', " +
+           std::to_string(c == 7 ? 700000008 : 700000000 + c) + ".0);";
+  for (int i = 0; i < 3 * kContacts; ++i)
+    sql += "INSERT INTO ZINTERACTIONS VALUES (" + std::to_string(i + 1) + ", " +
+           std::to_string(i % kContacts + 1) + ", " + std::to_string(710000000 + i) +
+           ".0, 'com.apple.mobilemail', 0);";
+  messaging::make_db(path, sql + "COMMIT;");
+  auto run = run_module("interaction_c", backup);
+  EXPECT_TRUE(run.warnings.empty());
+  EXPECT_EQ(run.records.size(), 3u * kContacts);
+  EXPECT_EQ(messaging::count_events(run, "contacts_creation_date"), std::size_t{kContacts});
+  for (const char* who : {"p7@example.com", "p8@example.com"})
+    EXPECT_TRUE(
+        messaging::has_event(run, "contacts_creation_date",
+                             "Contact " + std::string(who) + " first recorded in interactionC"));
+}
+
 TEST(InteractionC, UnknownSchemaAndBrokenFile) {
   VIGIL_REQUIRE_SHARED();
   TempDir dir;
