@@ -82,8 +82,12 @@ void append_safe(std::string& out, const Json& value, std::string& scratch) {
 // Reads a file line by line through one buffer: no allocation or copy per line.
 class LineReader {
  public:
-  explicit LineReader(const fs::path& path)
-      : file_(std::fopen(path.c_str(), "rb"), &std::fclose), buffer_(1u << 20) {}
+  /// `buffer` is the caller's, reused from file to file: a new megabyte per module file was
+  /// zero-filled and faulted in again each time.
+  LineReader(const fs::path& path, std::vector<char>& buffer)
+      : file_(std::fopen(path.c_str(), "rb"), &std::fclose), buffer_(buffer) {
+    if (buffer_.size() < (1u << 20)) buffer_.resize(1u << 20);
+  }
   /// The next line without its '\n' (valid until the next call), or nullopt at the end of the
   /// file, at a read error or at a line longer than `max_line`.
   std::optional<std::string_view> next(std::size_t max_line) {
@@ -116,18 +120,18 @@ class LineReader {
 
  private:
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
-  std::vector<char> buffer_;
+  std::vector<char>& buffer_;
   std::size_t pos_ = 0, end_ = 0;
   bool done_ = false;
 };
 
 // The first records of `<slug>.json` as a JSON array. vigil's files hold one compact record per
 // line and are copied line by line without parsing; other shapes (MVT's) are parsed.
-void append_module_rows(BufferedFile& file, const fs::path& path) {
+void append_module_rows(BufferedFile& file, const fs::path& path, std::vector<char>& buffer) {
   std::string& out = file.buffer();
   std::size_t shown = 0;
   out += '[';
-  LineReader in(path);
+  LineReader in(path, buffer);
   // vigil's layout is known from its first two lines; rows are written (and flushed) as read, so a
   // later line that is not a record ends the rows instead of starting over.
   auto first = in.next(kMaxTimelineLine);
@@ -412,6 +416,7 @@ bool HtmlReportWriter::finish(std::size_t total_events, std::string& error,
   append_safe(out, explanations, scratch);
   out += ",\"modules\":[";
   first = true;
+  std::vector<char> line_buffer;
   for (auto m : modules::field(*info, "modules")) {
     if (!m.is_object()) continue;
     std::string slug = m.value("module", "");
@@ -427,7 +432,7 @@ bool HtmlReportWriter::finish(std::size_t total_events, std::string& error,
     append_html_safe_json(out, dumped);
     out += ",\"rows\":";
     if (slug.find('/') == std::string::npos && !slug.empty())
-      append_module_rows(file_, dir / (slug + ".json"));
+      append_module_rows(file_, dir / (slug + ".json"), line_buffer);
     else
       out += "[]";
     out += '}';
