@@ -11,6 +11,7 @@
 // Support. Times are WebKit microseconds since 1601-01-01. Visits to IOC
 // domains are exploit-link traces; each record says which browser (bundle ID)
 // it came from.
+#include "core/json_out.hpp"
 #include "core/text.hpp"
 #include "modules/ios/common.hpp"
 #include "modules/ios/web_util.hpp"
@@ -49,24 +50,35 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
     return;
   }
   const std::string where = core::utf8_or_escaped(what);
+  const std::string browser_id = core::utf8_or_escaped(browser.browser);
   const std::string suffix = web::browser_suffix(browser);
+  std::string record, data;  // reused from row to row: records are written as JSON text
   while (row->step()) {
     auto when = webkit_column(*row, 3);
-    Json r;
-    r["id"] = column_json(*row, 0);
-    r["url"] = column_json(*row, 1);
-    r["visit_id"] = column_json(*row, 2);
-    r["timestamp"] = column_json(*row, 3);
-    r["isodate"] = iso_or_null(when);
-    r["redirect_source"] = column_json(*row, 4);
-    r["browser"] = core::utf8_or_escaped(browser.browser);
-    r["db_path"] = where;
-    ctx.timeline(when, "visit",
-                 py_str(r["id"]) + " - " + json_string(r["url"]) +
-                     " (visit ID: " + py_str(r["visit_id"]) +
-                     ", redirect source: " + py_str(r["redirect_source"]) + ")" + suffix);
-    ctx.check_url(row->bytes(1), r, Level::critical, when);
-    ctx.emit(r);
+    record.clear();
+    core::JsonObject r(record);
+    append_column_json(r.member("id"), *row, 0);
+    append_column_json(r.member("url"), *row, 1);
+    append_column_json(r.member("visit_id"), *row, 2);
+    append_column_json(r.member("timestamp"), *row, 3);
+    append_iso_or_null(r.member("isodate"), when);
+    append_column_json(r.member("redirect_source"), *row, 4);
+    r.string("browser", browser_id).string("db_path", where).close();
+    // py_str() of the id columns and json_string() of the URL: only a text or blob URL is shown.
+    data.clear();
+    append_column_py_str(data, *row, 0);
+    data += " - ";
+    if (int type = row->type(1); type == SQLITE_TEXT || type == SQLITE_BLOB)
+      append_column_py_str(data, *row, 1);
+    data += " (visit ID: ";
+    append_column_py_str(data, *row, 2);
+    data += ", redirect source: ";
+    append_column_py_str(data, *row, 4);
+    data += ')';
+    data += suffix;
+    ctx.timeline(when, "visit", data);
+    ctx.check_url(row->bytes(1), EventRef::text(record), Level::critical, when);
+    ctx.emit_text(record);
   }
   if (!row->error().empty()) ctx.warn(what + ": " + row->error() + " (rows after it are missing)");
 }
