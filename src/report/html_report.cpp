@@ -4,6 +4,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <fcntl.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -37,6 +38,9 @@ using modules::Json;
 constexpr std::uintmax_t kMaxParsedModuleFile = 64u << 20;
 // simdjson's batch size: the longest timeline.jsonl line it can read.
 constexpr std::size_t kMaxTimelineLine = 64u << 20;
+// Module files are read 64 KiB at a time: the reader stops after their first records, and a read
+// past the part kept in the page cache goes to the disk.
+constexpr std::size_t kReadChunk = 64u << 10;
 
 std::optional<std::string> read_file(const fs::path& path) { return core::read_whole_file(path); }
 
@@ -87,6 +91,9 @@ class LineReader {
   LineReader(const fs::path& path, std::vector<char>& buffer)
       : file_(std::fopen(path.c_str(), "rb"), &std::fclose), buffer_(buffer) {
     if (buffer_.size() < (1u << 20)) buffer_.resize(1u << 20);
+    // Only the file's start is in the page cache (BufferedFile::Cache::keep_first) and only its
+    // first records are read: no read-ahead past them from the disk.
+    if (file_ != nullptr) posix_fadvise(fileno(file_.get()), 0, 0, POSIX_FADV_RANDOM);
   }
   /// The next line without its '\n' (valid until the next call), or nullopt at the end of the
   /// file, at a read error or at a line longer than `max_line`.
@@ -111,8 +118,8 @@ class LineReader {
         if (buffer_.size() > max_line) return std::nullopt;
         buffer_.resize(2 * buffer_.size());
       }
-      const std::size_t got =
-          std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_.get());
+      const std::size_t got = std::fread(buffer_.data() + end_, 1,
+                                         std::min(buffer_.size() - end_, kReadChunk), file_.get());
       end_ += got;
       done_ = got == 0;
     }
