@@ -519,4 +519,69 @@ bool Statement::bind(int i, std::int64_t value) {
   return sqlite3_bind_int64(stmt_.get(), i, value) == SQLITE_OK;
 }
 
+namespace {
+
+// A port of SQLite's patternCompare (func.c) for LIKE without ESCAPE, on views that end at their
+// first NUL byte.
+class LikeMatcher {
+ public:
+  enum Result { kMatch, kNoMatch, kNoWildcardMatch };
+
+  static Result compare(std::string_view pattern, std::size_t p, std::string_view text,
+                        std::size_t t) {
+    for (std::uint32_t c = 0; (c = read(pattern, p)) != 0;) {
+      if (c == '%') {
+        while ((c = read(pattern, p)) == '%' || c == '_')
+          if (c == '_' && read(text, t) == 0) return kNoWildcardMatch;
+        if (c == 0) return kMatch;
+        // Try the rest of the pattern after each occurrence of its next character.
+        while (t < text.size() && text[t] != '\0') {
+          const std::uint32_t c2 = read(text, t);
+          if (!same(c, c2)) continue;
+          Result r = compare(pattern, p, text, t);
+          if (r != kNoMatch) return r;
+        }
+        return kNoWildcardMatch;
+      }
+      const std::uint32_t c2 = read(text, t);
+      if (same(c, c2)) continue;
+      if (c == '_' && c2 != 0) continue;
+      return kNoMatch;
+    }
+    return t >= text.size() || text[t] == '\0' ? kMatch : kNoMatch;
+  }
+
+ private:
+  static bool same(std::uint32_t a, std::uint32_t b) {
+    if (a == b) return true;
+    auto lower = [](std::uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+    return a < 0x80 && b < 0x80 && lower(a) == lower(b);
+  }
+
+  // sqlite3Utf8Read: one character, 0 at the end; a lead byte takes every continuation byte after
+  // it, and an overlong, surrogate or U+FFFE/U+FFFF result reads as U+FFFD.
+  static std::uint32_t read(std::string_view s, std::size_t& i) {
+    if (i >= s.size()) return 0;
+    std::uint32_t c = static_cast<unsigned char>(s[i++]);
+    if (c < 0xC0) return c;
+    static constexpr unsigned char kTrans1[64] = {
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
+        0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
+        0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
+        0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x00, 0x01, 0x02, 0x03,
+        0x04, 0x05, 0x06, 0x07, 0x00, 0x01, 0x02, 0x03, 0x00, 0x01, 0x00, 0x00};
+    c = kTrans1[c - 0xC0];
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
+      c = (c << 6) + (0x3F & static_cast<unsigned char>(s[i++]));
+    if (c < 0x80 || (c & 0xFFFFF800) == 0xD800 || (c & 0xFFFFFFFE) == 0xFFFE) c = 0xFFFD;
+    return c;
+  }
+};
+
+}  // namespace
+
+bool sql_like(std::string_view pattern, std::string_view text) {
+  return LikeMatcher::compare(pattern, 0, text, 0) == LikeMatcher::kMatch;
+}
+
 }  // namespace vigil::core

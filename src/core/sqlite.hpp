@@ -141,4 +141,10 @@ class Statement {
 /// the last valid commit are ignored, as SQLite itself does.
 bool apply_wal(std::string& db, std::string_view wal);
 
+/// `text LIKE pattern` exactly as SQLite's built-in LIKE without ESCAPE computes it: `%` matches
+/// any run of characters, `_` one character (a UTF-8 sequence, decoded as SQLite decodes it), other
+/// characters match themselves, ASCII letters in either case; both strings end at their first NUL
+/// byte, as SQLite reads them. For matching many rows without a SQL function call each.
+bool sql_like(std::string_view pattern, std::string_view text);
+
 }  // namespace vigil::core
