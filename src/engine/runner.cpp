@@ -19,6 +19,10 @@ std::vector<report::ModuleOutcome> run_backup(const vfs::IosBackup& backup,
                                              spec->slug) != options.modules.end())
       selected.push_back(spec);
   }
+  std::vector<std::string> patterns;
+  for (const auto* spec : selected)
+    for (std::string_view pattern : spec->manifest_patterns) patterns.emplace_back(pattern);
+  backup.expect_path_patterns(std::move(patterns));
   std::vector<report::ModuleOutcome> outcomes(selected.size());
   // Start the modules that read the largest artifacts first, so that the others fill the gaps
   // on the other cores; outcomes stay in module order.

@@ -172,6 +172,9 @@ struct ModuleSpec {
   void (*run)(ModuleContext& ctx);
   /// The module's result is one JSON object rather than a list (MVT's BackupInfo).
   bool object_result = false;
+  /// The Manifest.db LIKE patterns the module looks its files up with (find_path_like): the
+  /// engine hands them to the backup before the modules run, so that one pass answers them all.
+  std::span<const std::string_view> manifest_patterns = {};
 };
 
 /// Every iOS backup module, in MVT's run order.

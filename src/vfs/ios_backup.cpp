@@ -465,11 +465,69 @@ std::vector<BackupFile> IosBackup::find_path(std::string_view relative_path) con
 }
 
 std::vector<BackupFile> IosBackup::find_path_like(std::string_view pattern) const {
+  if (auto paths = expected_matches(pattern)) {
+    std::vector<BackupFile> out;
+    for (const auto& path : *paths) {
+      auto rows = query("relativePath = ?", {path});
+      std::move(rows.begin(), rows.end(), std::back_inserter(out));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const BackupFile& a, const BackupFile& b) {
+      return a.file_id < b.file_id;  // ORDER BY fileID, BINARY
+    });
+    return out;
+  }
+  {
+    std::lock_guard lock(patterns_->mutex);
+    ++patterns_->like_queries;
+  }
   // The LIKE runs over the relativePath index alone (a covering scan: a few MB), then the rows
   // are fetched by path. A plain `WHERE relativePath LIKE ? ORDER BY fileID` walks the fileID
   // index and looks up every row of the table in fileID order, reading Manifest.db many times.
   return query("relativePath IN (SELECT relativePath FROM Files WHERE relativePath LIKE ?)",
                {std::string(pattern)});
+}
+
+void IosBackup::expect_path_patterns(std::vector<std::string> patterns) const {
+  std::lock_guard lock(patterns_->mutex);
+  patterns_->expected = std::move(patterns);
+  patterns_->scanned = false;
+  patterns_->matches.clear();
+}
+
+std::size_t IosBackup::like_queries() const {
+  std::lock_guard lock(patterns_->mutex);
+  return patterns_->like_queries;
+}
+
+std::optional<std::vector<std::string>> IosBackup::expected_matches(
+    std::string_view pattern) const {
+  if (!manifest_) return std::nullopt;
+  PathPatterns& p = *patterns_;
+  std::lock_guard lock(p.mutex);
+  const auto it = std::find(p.expected.begin(), p.expected.end(), pattern);
+  if (it == p.expected.end()) return std::nullopt;
+  if (!p.scanned) {
+    p.scanned = true;
+    p.usable = false;
+    std::string error;
+    auto st = manifest_->prepare("SELECT relativePath FROM Files", error);
+    if (!st) return std::nullopt;
+    std::vector<std::set<std::string, std::less<>>> found(p.expected.size());
+    while (st->step()) {
+      const int type = st->type(0);
+      if (type == SQLITE_NULL) continue;  // NULL LIKE … is NULL: no match
+      if (type != SQLITE_TEXT) return std::nullopt;
+      const std::string_view path = st->bytes(0);
+      for (std::size_t i = 0; i < p.expected.size(); ++i)
+        if (core::sql_like(p.expected[i], path) && !found[i].contains(path)) found[i].emplace(path);
+    }
+    if (!st->error().empty()) return std::nullopt;
+    p.matches.clear();
+    for (auto& paths : found) p.matches.emplace_back(paths.begin(), paths.end());
+    p.usable = true;
+  }
+  if (!p.usable) return std::nullopt;
+  return p.matches[static_cast<std::size_t>(it - p.expected.begin())];
 }
 
 std::vector<BackupFile> IosBackup::find_domain(std::string_view domain) const {

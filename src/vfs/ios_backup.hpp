@@ -85,6 +85,14 @@ class IosBackup {
   [[nodiscard]] std::vector<BackupFile> find_path(std::string_view relative_path) const;
   /// Manifest rows whose relative path matches a SQL LIKE pattern (any domain).
   [[nodiscard]] std::vector<BackupFile> find_path_like(std::string_view pattern) const;
+  /// The LIKE patterns find_path_like is about to be asked for (each module declares its own):
+  /// the first call with one of them matches them all in one pass over the relative paths, instead
+  /// of one SQL LIKE scan of Manifest.db each (about 40 ms per pattern at 600,000 files). Other
+  /// patterns still get their own query. Thread-safe.
+  void expect_path_patterns(std::vector<std::string> patterns) const;
+  /// How many find_path_like calls ran their own LIKE query (tests: the declared patterns cover
+  /// every call).
+  [[nodiscard]] std::size_t like_queries() const;
   /// Manifest rows of one domain.
   [[nodiscard]] std::vector<BackupFile> find_domain(std::string_view domain) const;
   /// A file by its known ID; when Manifest.db lacks the row (MVT's LID.sqlite case) but the
@@ -106,6 +114,17 @@ class IosBackup {
     std::set<std::filesystem::path> paths;
   };
   void note_read(const std::filesystem::path& path) const;
+  struct PathPatterns {
+    std::mutex mutex;
+    std::vector<std::string> expected;
+    bool scanned = false;
+    bool usable = false;                            // every relative path is text (or null)
+    std::vector<std::vector<std::string>> matches;  // per expected pattern: distinct paths
+    std::size_t like_queries = 0;
+  };
+  // The relative paths an expected pattern matches; nullopt for other patterns, or when the one
+  // pass could not answer exactly as SQLite's LIKE would (a path that is not text).
+  std::optional<std::vector<std::string>> expected_matches(std::string_view pattern) const;
 
   std::vector<BackupFile> query(const std::string& where, std::vector<std::string> args) const;
   // The plaintext of an encrypted payload, from the ciphertext and its MBFile blob.
@@ -128,6 +147,7 @@ class IosBackup {
   std::shared_ptr<const ClassKeys> keys_;
   std::shared_ptr<core::Database> manifest_;
   std::shared_ptr<Reads> reads_ = std::make_shared<Reads>();
+  std::shared_ptr<PathPatterns> patterns_ = std::make_shared<PathPatterns>();
 };
 
 }  // namespace vigil::vfs

@@ -16,6 +16,8 @@ namespace vigil::modules::ios {
 namespace {
 
 constexpr std::string_view kChromeFaviconsId = "55680ab883d0fdcffd94f959b1632e5fbbb18c5b";
+// What web::chromium_databases() looks "Favicons" up with.
+constexpr std::string_view kChromiumProfiles[] = {"Library/Application Support/%/Favicons"};
 
 void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
   const vfs::BackupFile& file = browser.file;
@@ -81,7 +83,11 @@ void run(ModuleContext& ctx) {
 
 }  // namespace
 
-extern const ModuleSpec kChromeFavicon{"chrome_favicon", "ChromeFavicon",
-                                       "Chrome, Edge, Brave… favicons (Chromium Favicons)", run};
+extern const ModuleSpec kChromeFavicon{"chrome_favicon",
+                                       "ChromeFavicon",
+                                       "Chrome, Edge, Brave… favicons (Chromium Favicons)",
+                                       run,
+                                       false,
+                                       kChromiumProfiles};
 
 }  // namespace vigil::modules::ios

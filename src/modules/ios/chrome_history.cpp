@@ -21,6 +21,8 @@ namespace vigil::modules::ios {
 namespace {
 
 constexpr std::string_view kChromeHistoryId = "faf971ce92c3ac508c018dce1bef2a8b8e9838f1";
+// What web::chromium_databases() looks "History" up with.
+constexpr std::string_view kChromiumProfiles[] = {"Library/Application Support/%/History"};
 
 std::optional<core::Micros> webkit_column(const core::Statement& row, int column) {
   if (row.type(column) != SQLITE_INTEGER && row.type(column) != SQLITE_FLOAT) return std::nullopt;
@@ -89,7 +91,8 @@ void run(ModuleContext& ctx) {
 
 }  // namespace
 
-extern const ModuleSpec kChromeHistory{"chrome_history", "ChromeHistory",
-                                       "Chrome, Edge, Brave… visits (Chromium History)", run};
+extern const ModuleSpec kChromeHistory{
+    "chrome_history", "ChromeHistory", "Chrome, Edge, Brave… visits (Chromium History)", run, false,
+    kChromiumProfiles};
 
 }  // namespace vigil::modules::ios

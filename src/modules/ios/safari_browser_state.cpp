@@ -16,6 +16,8 @@ namespace vigil::modules::ios {
 
 namespace {
 
+constexpr std::string_view kProfiles[] = {"Library/Safari/Profiles/%/BrowserState.db"};
+
 Json string_or_null(core::PlistRef value) {
   auto s = value.string();
   if (!s) return nullptr;
@@ -108,8 +110,7 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
 void run(ModuleContext& ctx) {
   std::vector<vfs::BackupFile> files;
   web::append_files(files, ctx.backup().find_path("Library/Safari/BrowserState.db"));
-  web::append_files(files,
-                    ctx.backup().find_path_like("Library/Safari/Profiles/%/BrowserState.db"));
+  web::append_files(files, ctx.backup().find_path_like(kProfiles[0]));
   if (files.empty()) {
     ctx.not_found(
         "Library/Safari/BrowserState.db (no Manifest row, in any "
@@ -121,7 +122,11 @@ void run(ModuleContext& ctx) {
 
 }  // namespace
 
-extern const ModuleSpec kSafariBrowserState{"safari_browser_state", "SafariBrowserState",
-                                            "Safari open tabs and their back/forward history", run};
+extern const ModuleSpec kSafariBrowserState{"safari_browser_state",
+                                            "SafariBrowserState",
+                                            "Safari open tabs and their back/forward history",
+                                            run,
+                                            false,
+                                            kProfiles};
 
 }  // namespace vigil::modules::ios

@@ -17,6 +17,8 @@ namespace vigil::modules::ios {
 
 namespace {
 
+constexpr std::string_view kProfiles[] = {"Library/Safari/Profiles/%/History.db"};
+
 // The host used to tell an HTTPS upgrade (same site) from a redirect elsewhere:
 // the URL's canonical host without one leading "www." label; nullopt when the
 // URL does not parse.
@@ -147,7 +149,7 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
 void run(ModuleContext& ctx) {
   std::vector<vfs::BackupFile> files;
   web::append_files(files, ctx.backup().find_path("Library/Safari/History.db"));
-  web::append_files(files, ctx.backup().find_path_like("Library/Safari/Profiles/%/History.db"));
+  web::append_files(files, ctx.backup().find_path_like(kProfiles[0]));
   if (files.empty()) {
     ctx.not_found(
         "Library/Safari/History.db (no Manifest row, in any domain "
@@ -159,7 +161,11 @@ void run(ModuleContext& ctx) {
 
 }  // namespace
 
-extern const ModuleSpec kSafariHistory{"safari_history", "SafariHistory",
-                                       "Safari visits (all profiles); fast HTTP redirects", run};
+extern const ModuleSpec kSafariHistory{"safari_history",
+                                       "SafariHistory",
+                                       "Safari visits (all profiles); fast HTTP redirects",
+                                       run,
+                                       false,
+                                       kProfiles};
 
 }  // namespace vigil::modules::ios

@@ -19,6 +19,10 @@ namespace vigil::modules::ios {
 
 namespace {
 
+// Web clips (home-screen web apps) keep their own session log.
+constexpr std::string_view kWebClips[] = {
+    "Library/WebClips/%/Storage/full_browsing_session_resourceLog.plist"};
+
 constexpr std::string_view kPath =
     "Library/WebKit/WebsiteData/ResourceLoadStatistics/"
     "full_browsing_session_resourceLog.plist";
@@ -127,8 +131,7 @@ void run(ModuleContext& ctx) {
     }
     web::append_files(files, {*safari});
   }
-  web::append_files(files, ctx.backup().find_path_like("Library/WebClips/%/Storage/"
-                                                       "full_browsing_session_resourceLog.plist"));
+  web::append_files(files, ctx.backup().find_path_like(kWebClips[0]));
   if (files.empty()) {
     ctx.not_found(std::string(kPath) + " (no Manifest row, in any domain)");
     return;
@@ -139,9 +142,12 @@ void run(ModuleContext& ctx) {
 }  // namespace
 
 extern const ModuleSpec kWebkitSessionResourceLog{
-    "webkit_session_resource_log", "WebkitSessionResourceLog",
+    "webkit_session_resource_log",
+    "WebkitSessionResourceLog",
     "WebKit browsing-session redirects and third-party loads "
     "(resourceLog.plist)",
-    run};
+    run,
+    false,
+    kWebClips};
 
 }  // namespace vigil::modules::ios

@@ -99,8 +99,14 @@ inline ModuleRun run_module(std::string_view slug, const std::filesystem::path& 
     CapturingSink sink(run.records);
     CapturingTimeline timeline(spec->name, run.events);
     CapturingUrls urls(run.urls);
+    // As the engine does: the module's Manifest patterns are answered in one pass, and a
+    // find_path_like call with a pattern it does not declare is a test failure.
+    backup->expect_path_patterns({spec->manifest_patterns.begin(), spec->manifest_patterns.end()});
     modules::ModuleContext ctx(std::string(spec->slug), *backup, iocs, {&sink, &timeline, &urls});
     spec->run(ctx);
+    EXPECT_EQ(backup->like_queries(), 0u)
+        << slug << " looked files up with a LIKE pattern that ModuleSpec::manifest_patterns "
+        << "does not declare";
     run.alerts = std::move(ctx.alerts);
     run.warnings = std::move(ctx.warnings);
     run.missing = std::move(ctx.missing);

@@ -375,6 +375,72 @@ std::string visit(int id, int item_id, const std::string& time, const std::strin
          destination + ");";
 }
 
+// find_path_like: the one pass over the relative paths (patterns declared beforehand) finds
+// exactly the rows SQLite's LIKE query finds.
+TEST(ManifestPatterns, OnePassFindsWhatTheLikeQueryFinds) {
+  VIGIL_REQUIRE_SHARED();
+  BackupCopy b;
+  const std::string safari = "Library/Safari/Profiles/%/History.db";
+  const std::string clips = "Library/WebClips/%/Storage/full_browsing_session_resourceLog.plist";
+  const std::string chromium = "Library/Application Support/%/History";
+  b.add_row("HomeDomain", "Library/Safari/Profiles/AAA/History.db");
+  b.add_row("HomeDomain", "library/safari/profiles/bbb/HISTORY.DB");  // LIKE ignores ASCII case
+  b.add_row("HomeDomain", "Library/Safari/Profiles/x/y/History.db");  // '%' spans folders
+  b.add_row("HomeDomain", "Library/Safari/Profiles/History.db");      // no folder: no match
+  b.add_row("HomeDomain", "Library/Safari/Profiles/A/History.db-wal");
+  b.add_row("HomeDomain", std::string("Library/Safari/Profiles/N/History.db\0tail", 41));
+  b.add_row("HomeDomain", "Library/WebClips/W1/Storage/fullXbrowsing_session_resourceLog.plist");
+  b.add_row("HomeDomain",
+            "Library/WebClips/W2/Storage/full\xC3\xA9"
+            "browsing_session_resourceLog.plist");  // '_': one character of two bytes
+  b.add_row("HomeDomain", "Library/WebClips/W3/Storage/fullbrowsing_session_resourceLog.plist");
+  // One path in two more app containers (MVT's backup has Chrome's): three rows.
+  b.add_row("AppDomain-com.brave.ios", "Library/Application Support/Google/Chrome/Default/History");
+  b.add_row("AppDomain-com.microsoft.msedge",
+            "Library/Application Support/Google/Chrome/Default/History");
+
+  auto open = [&] {
+    std::string error, note;
+    auto backup = vfs::IosBackup::open(b.root(), error, note);
+    EXPECT_TRUE(backup) << error;
+    return backup;
+  };
+  auto rows = [](const std::vector<vfs::BackupFile>& files) {
+    std::vector<std::string> out;
+    for (const auto& f : files)
+      out.push_back(f.file_id + " " + f.domain + " " + f.relative_path + " " +
+                    std::to_string(f.flags));
+    return out;
+  };
+  auto one_pass = open(), by_query = open();
+  ASSERT_TRUE(one_pass && by_query);
+  one_pass->expect_path_patterns({safari, clips, chromium});
+  const std::size_t expected_rows[] = {4, 2, 3};
+  std::size_t i = 0;
+  for (const auto& pattern : {safari, clips, chromium}) {
+    auto found = rows(one_pass->find_path_like(pattern));
+    EXPECT_EQ(found, rows(by_query->find_path_like(pattern))) << pattern;
+    EXPECT_EQ(found.size(), expected_rows[i++]) << pattern;
+  }
+  EXPECT_EQ(one_pass->like_queries(), 0u);
+  EXPECT_EQ(by_query->like_queries(), 3u);
+  (void)one_pass->find_path_like("%.plist");  // not declared: a query of its own
+  EXPECT_EQ(one_pass->like_queries(), 1u);
+
+  // A relative path that is not text (LIKE reads a blob's bytes as text, `=` compares it as a
+  // blob): the one pass cannot answer exactly, and every lookup is a query.
+  exec_sql(b.root() / "Manifest.db",
+           "INSERT INTO Files VALUES ('ff00000000000000000000000000000000000000', 'HomeDomain', "
+           "CAST('Library/Safari/Profiles/B/History.db' AS BLOB), 1, NULL);");
+  auto with_blob = open(), with_blob_query = open();
+  ASSERT_TRUE(with_blob && with_blob_query);
+  with_blob->expect_path_patterns({safari});
+  auto found = rows(with_blob->find_path_like(safari));
+  EXPECT_EQ(found, rows(with_blob_query->find_path_like(safari)));
+  EXPECT_EQ(found.size(), 4u) << "SQLite's query does not return the blob row either";
+  EXPECT_EQ(with_blob->like_queries(), 1u);
+}
+
 TEST(SafariHistory, MvtBackupHasNoPayload) {
   VIGIL_REQUIRE_SHARED();
   auto iocs = test_iocs();
