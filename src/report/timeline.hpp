@@ -54,7 +54,7 @@ class Timeline {
   /// Events past `run_bytes` per module buffer (allocated once per running module), or past
   /// `keep_bytes` over all finished modules, are spilled to temporary files in `spill_dir`.
   explicit Timeline(std::filesystem::path spill_dir, std::size_t run_bytes = 4u << 20,
-                    std::size_t keep_bytes = 8u << 20);
+                    std::size_t keep_bytes = 4u << 20);
   ~Timeline();  ///< removes the spilled files
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
