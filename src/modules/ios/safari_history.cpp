@@ -73,8 +73,9 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
                                  : "NULL, NULL ") +
                       // MVT's join and order, but the visits are read in rowid order: through
                       // Safari's history_visits__last_visit index, SQLite's plan for MVT's
-                      // query, each visit is a random read (12 reads per page at 280,000
-                      // visits). The extra sort keys keep ties in that index's order.
+                      // query, each visit is a random read (about 190,000 reads of a 10,633-page
+                      // file for 280,000 visits). The extra sort keys keep ties in that index's
+                      // order.
                       "FROM history_visits NOT INDEXED CROSS JOIN history_items ON "
                       "history_visits.history_item = history_items.id "
                       "ORDER BY history_visits.visit_time, history_visits.history_item" +
