@@ -4,7 +4,8 @@
 For each backup, runs `vigil check-backup BACKUP --iocs ... -o OUT` several times under
 `/usr/bin/time -v` (OUT removed before each run) and prints every run's wall time, user+sys CPU
 time, peak RSS and the load average when it started, then the medians. The machine is usually
-shared: the CPU time and the load average tell a slow run on a busy machine from a slow program.
+shared: the CPU time, the load average and a calibration loop timed on both cores before and
+after the runs tell a slow run on a busy machine from a slow program.
 
     python3 bench/check_backup_bench.py /tmp/i200k /tmp/i2m              # 3 runs each
     python3 bench/check_backup_bench.py --runs 5 --score /tmp/i2m
@@ -71,6 +72,21 @@ def run_once(vigil, backup, iocs, out):
     }
 
 
+def calibration():
+    """CPU seconds of a fixed loop run on both cores at once (two processes; the median of three
+    tries): how fast the shared machine is right now. The same binary's times move with it."""
+    code = "s = 0\nfor i in range(20000000): s += i\n"
+    times = []
+    for _ in range(3):
+        before = os.times()
+        procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
+        for proc in procs:
+            proc.wait()
+        after = os.times()
+        times.append((after.children_user - before.children_user) / 2)
+    return statistics.median(times)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("backups", nargs="+", help="generated backup folders")
@@ -79,9 +95,14 @@ def main():
     ap.add_argument("--out", default="/tmp/vigil-bench-out", help="output folder (removed)")
     ap.add_argument("--shared", default=str(SHARED), help="the shared/ folder")
     ap.add_argument("--score", action="store_true", help="score the last run with score_mvt.py")
+    ap.add_argument("--no-calibration", action="store_true",
+                    help="skip timing the fixed loop that tells the machine's speed")
     args = ap.parse_args()
     shared = Path(args.shared)
     iocs = ioc_args(shared)
+    if not args.no_calibration:
+        print(f"machine calibration before: {calibration():.2f} s (a fixed loop; lower is faster)",
+              flush=True)
     for backup in args.backups:
         runs = []
         for i in range(args.runs):
@@ -98,6 +119,8 @@ def main():
             subprocess.run([sys.executable, str(shared / "bench/score_mvt.py"), args.out, truth],
                            check=True)
     shutil.rmtree(args.out, ignore_errors=True)
+    if not args.no_calibration:
+        print(f"machine calibration after: {calibration():.2f} s")
 
 
 if __name__ == "__main__":
