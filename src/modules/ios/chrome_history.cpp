@@ -66,12 +66,10 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
     append_iso_or_null(r.member("isodate"), when);
     append_column_json(r.member("redirect_source"), *row, 4);
     r.string("browser", browser_id).string("db_path", where).close();
-    // py_str() of the id columns and json_string() of the URL: only a text or blob URL is shown.
     data.clear();
     append_column_py_str(data, *row, 0);
     data += " - ";
-    if (int type = row->type(1); type == SQLITE_TEXT || type == SQLITE_BLOB)
-      append_column_py_str(data, *row, 1);
+    append_column_json_string(data, *row, 1);
     data += " (visit ID: ";
     append_column_py_str(data, *row, 2);
     data += ", redirect source: ";

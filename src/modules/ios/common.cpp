@@ -152,6 +152,11 @@ void append_column_py_str(std::string& out, const core::Statement& row, int colu
   }
 }
 
+void append_column_json_string(std::string& out, const core::Statement& row, int column) {
+  if (const int type = row.type(column); type == SQLITE_TEXT || type == SQLITE_BLOB)
+    append_column_py_str(out, row, column);
+}
+
 std::string json_string(const Json& value) {
   return value.is_string() ? value.get<std::string>() : std::string();
 }

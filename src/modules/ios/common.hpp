@@ -40,6 +40,9 @@ void append_utf8_or_escaped(std::string& out, std::string_view bytes);
 void append_column_json(std::string& out, const core::Statement& row, int column);
 /// Appends py_str(column_json(row, column)) without the tree; "None" for no column (-1).
 void append_column_py_str(std::string& out, const core::Statement& row, int column);
+/// Appends json_string(column_json(row, column)) without the tree: the text (made printable) or
+/// the blob as base64; nothing for a number or NULL.
+void append_column_json_string(std::string& out, const core::Statement& row, int column);
 
 /// The string of a JSON value, or "" when it is not a string.
 std::string json_string(const Json& value);

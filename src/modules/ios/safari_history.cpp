@@ -90,10 +90,8 @@ void process_db(ModuleContext& ctx, const vfs::BackupFile& file) {
     record.clear();
     write_visit(record, *row, db_rel);
     auto when = cocoa_column(*row, 3);
-    // json_string(url) and py_str(id): only text and blob URLs (base64) are shown.
     data.assign("Safari visit to ");
-    if (int type = row->type(1); type == SQLITE_TEXT || type == SQLITE_BLOB)
-      append_column_py_str(data, *row, 1);
+    append_column_json_string(data, *row, 1);
     data += " (ID: ";
     append_column_py_str(data, *row, 0);
     data += ", Visit ID: ";

@@ -54,7 +54,9 @@ void run(ModuleContext& ctx) {
   const int sticker_col = columns.index("is_sticker");
   // A column's string as the record shows it ("" for anything else: NULL, a number).
   auto shown_text = [&](int column) {
-    return column < 0 ? std::string() : json_string(column_json(*row, column));
+    std::string text;
+    if (column >= 0) append_column_json_string(text, *row, column);
+    return text;
   };
 
   // Reused from row to row.
