@@ -468,7 +468,7 @@ std::vector<BackupFile> IosBackup::find_path_like(std::string_view pattern) cons
   if (auto paths = expected_matches(pattern)) {
     std::vector<BackupFile> out;
     for (const auto& path : *paths) {
-      auto rows = query("relativePath = ?", {path});
+      auto rows = find_path(path);
       std::move(rows.begin(), rows.end(), std::back_inserter(out));
     }
     std::stable_sort(out.begin(), out.end(), [](const BackupFile& a, const BackupFile& b) {
