@@ -16,7 +16,7 @@ namespace vigil::modules::ios {
 namespace {
 
 constexpr std::string_view kChromeFaviconsId = "55680ab883d0fdcffd94f959b1632e5fbbb18c5b";
-// What web::chromium_databases() looks "Favicons" up with.
+// The Manifest pattern of Chromium Favicons databases (web::chromium_databases).
 constexpr std::string_view kChromiumProfiles[] = {"Library/Application Support/%/Favicons"};
 
 void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
@@ -78,7 +78,7 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
 }
 
 void run(ModuleContext& ctx) {
-  web::for_each_chromium_database(ctx, "Favicons", kChromeFaviconsId, process_db);
+  web::for_each_chromium_database(ctx, kChromiumProfiles[0], kChromeFaviconsId, process_db);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ namespace vigil::modules::ios {
 namespace {
 
 constexpr std::string_view kChromeHistoryId = "faf971ce92c3ac508c018dce1bef2a8b8e9838f1";
-// What web::chromium_databases() looks "History" up with.
+// The Manifest pattern of Chromium History databases (web::chromium_databases).
 constexpr std::string_view kChromiumProfiles[] = {"Library/Application Support/%/History"};
 
 std::optional<core::Micros> webkit_column(const core::Statement& row, int column) {
@@ -84,7 +84,7 @@ void process_db(ModuleContext& ctx, const web::BrowserDb& browser) {
 }
 
 void run(ModuleContext& ctx) {
-  web::for_each_chromium_database(ctx, "History", kChromeHistoryId, process_db);
+  web::for_each_chromium_database(ctx, kChromiumProfiles[0], kChromeHistoryId, process_db);
 }
 
 }  // namespace

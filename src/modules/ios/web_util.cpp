@@ -81,8 +81,9 @@ void append_files(std::vector<vfs::BackupFile>& out, const std::vector<vfs::Back
   }
 }
 
-std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::string_view name,
+std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::string_view pattern,
                                           std::string_view chrome_file_id) {
+  const std::string_view name = core::path_basename(pattern);
   std::vector<vfs::BackupFile> files;
   if (auto chrome = backup.find_id(chrome_file_id)) {
     if (chrome->domain.empty()) {  // payload without a Manifest row: MVT's fixed location
@@ -93,8 +94,7 @@ std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::str
     append_files(files, {*chrome});
   }
   std::vector<vfs::BackupFile> candidates;
-  for (const auto& row :
-       backup.find_path_like("Library/Application Support/%/" + std::string(name))) {
+  for (const auto& row : backup.find_path_like(pattern)) {
     std::string_view path = row.relative_path;
     // LIKE is case-insensitive and '%' spans folders: keep exact names only.
     if (!row.domain.starts_with("AppDomain") || path.size() <= name.size() + 1 ||
@@ -117,9 +117,10 @@ std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::str
 }
 
 void for_each_chromium_database(
-    ModuleContext& ctx, std::string_view name, std::string_view chrome_file_id,
+    ModuleContext& ctx, std::string_view pattern, std::string_view chrome_file_id,
     const std::function<void(ModuleContext&, const BrowserDb&)>& process) {
-  auto dbs = chromium_databases(ctx.backup(), name, chrome_file_id);
+  const std::string_view name = core::path_basename(pattern);
+  auto dbs = chromium_databases(ctx.backup(), pattern, chrome_file_id);
   if (dbs.empty()) {
     ctx.not_found(
         "AppDomain-com.google.chrome.ios/Library/Application Support/Google/Chrome/Default/" +

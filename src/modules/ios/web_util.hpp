@@ -32,13 +32,15 @@ struct BrowserDb {
 /// Chrome's known file ID first (MVT's location, used even when Manifest.db lacks its row), then
 /// Manifest rows `Library/Application Support/<…>/<profile>/<name>` where the profile folder is
 /// `Default`, `Default-*` (Edge work profiles), `Profile *` or `ChromeSync` (older Edge).
-std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::string_view name,
+/// `pattern` is `Library/Application Support/%/<name>`, the Manifest pattern the module declares
+/// (ModuleSpec::manifest_patterns); `name` is its last part.
+std::vector<BrowserDb> chromium_databases(const vfs::IosBackup& backup, std::string_view pattern,
                                           std::string_view chrome_file_id);
 
 /// Calls `process` with each of chromium_databases(); none at all → noted as not present, named
 /// by Chrome's location ("… (nor any other Chromium-based browser's <name>)").
 void for_each_chromium_database(
-    ModuleContext& ctx, std::string_view name, std::string_view chrome_file_id,
+    ModuleContext& ctx, std::string_view pattern, std::string_view chrome_file_id,
     const std::function<void(ModuleContext&, const BrowserDb&)>& process);
 
 /// What timeline texts append to name the browser: "" for Google Chrome, " [<bundle ID>]" for
